@@ -1,0 +1,97 @@
+/**
+ * lib/ipc.ts — every message that crosses the IPC channel between the master and a worker.
+ *
+ * `child_process.fork()` opens a Unix socketpair as fd 3 of the child (NODE_CHANNEL_FD) and speaks
+ * newline-delimited JSON over it; a handle rides along as SCM_RIGHTS ancillary data on the same write.
+ * Anything can arrive on that channel (a confused worker, a future version of this file), so each side
+ * checks a message's shape before acting on it and ignores what it does not recognise.
+ */
+import { parseArgs } from 'node:util';
+
+/** Master → worker. A handle travels with `serve-shared` (the listening socket) and `serve-client`. */
+export type MasterMessage =
+  | { type: 'serve-shared'; backlog: number }
+  | { type: 'serve-client' }
+  | { type: 'report' }
+  | { type: 'stop' };
+
+/** Worker → master. Errors travel as errno numbers, like Node's own cluster (shared_handle.js). */
+export type WorkerMessage =
+  | { type: 'listening' }
+  | { type: 'listen-failed'; syscall: string; errno: number }
+  | { type: 'count'; connections: number; requests: number; acceptErrors: number };
+
+export type WorkerCount = Extract<WorkerMessage, { type: 'count' }>;
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null;
+}
+function isCount(value: unknown): value is number {
+  return Number.isSafeInteger(value) && (value as number) >= 0;
+}
+
+export function parseWorkerMessage(value: unknown): WorkerMessage | null {
+  if (!isRecord(value)) return null;
+  switch (value.type) {
+    case 'listening':
+      return { type: 'listening' };
+    case 'listen-failed':
+      if (typeof value.syscall !== 'string' || !Number.isInteger(value.errno)) return null;
+      return { type: 'listen-failed', syscall: value.syscall, errno: value.errno as number };
+    case 'count':
+      if (!isCount(value.connections) || !isCount(value.requests) || !isCount(value.acceptErrors)) return null;
+      return { type: 'count', connections: value.connections, requests: value.requests, acceptErrors: value.acceptErrors };
+    default:
+      return null;
+  }
+}
+
+export function parseMasterMessage(value: unknown): MasterMessage | null {
+  if (!isRecord(value)) return null;
+  switch (value.type) {
+    case 'serve-shared':
+      return isCount(value.backlog) ? { type: 'serve-shared', backlog: value.backlog } : null;
+    case 'serve-client':
+    case 'report':
+    case 'stop':
+      return { type: value.type };
+    default:
+      return null;
+  }
+}
+
+/**
+ * What a worker is told on its command line, before any message: who it is and how to serve. The
+ * master's pid is there too, so anyone can find a master's workers in `ps` (and the tests do).
+ */
+export interface WorkerSettings {
+  index: number;
+  masterPid: number;
+  headTimeoutMs: number;
+  idleTimeoutMs: number;
+}
+
+export function workerArgv(settings: WorkerSettings): string[] {
+  return [
+    '--index', String(settings.index), '--master-pid', String(settings.masterPid),
+    '--head-timeout', String(settings.headTimeoutMs), '--idle-timeout', String(settings.idleTimeoutMs),
+  ];
+}
+
+export function parseWorkerArgv(argv: string[]): WorkerSettings {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      index: { type: 'string' }, 'master-pid': { type: 'string' },
+      'head-timeout': { type: 'string' }, 'idle-timeout': { type: 'string' },
+    },
+  });
+  const settings = {
+    index: Number(values.index), masterPid: Number(values['master-pid']),
+    headTimeoutMs: Number(values['head-timeout']), idleTimeoutMs: Number(values['idle-timeout']),
+  };
+  for (const [name, value] of Object.entries(settings)) {
+    if (!Number.isSafeInteger(value) || value < 0) throw new Error(`worker: bad --${name} on the command line`);
+  }
+  return settings;
+}

@@ -1,0 +1,36 @@
+/**
+ * lib/models/model.ts — the one interface every distribution model implements.
+ *
+ * Node's cluster does the same (lib/internal/cluster/primary.js picks a SharedHandle or a
+ * RoundRobinHandle and never looks inside): the master forks and supervises, the model decides how a
+ * connection reaches a worker. A model never imports child_process; it gets a `WorkerLink` whose
+ * `send` is the transport, so it can be tested without processes.
+ */
+import type { ClientHandle, SendCallback, ServerHandle } from '../binding';
+import type { MasterMessage } from '../ipc';
+
+export interface WorkerLink {
+  readonly index: number;
+  /** False once the worker is exiting or gone: a model must not hand it anything more. */
+  readonly alive: boolean;
+  send(message: MasterMessage, handle: ServerHandle | ClientHandle | null, callback: SendCallback): void;
+}
+
+export interface Model {
+  /** Takes what the workers will share (binds the port, ...). Throws a HandleError if it cannot. */
+  start(): void;
+  /** Where clients connect, known once start() has run (port 0 becomes the kernel's pick). */
+  address(): { host: string; port: number };
+  /** A worker was forked: give it what it needs to serve. */
+  add(worker: WorkerLink): void;
+  /** A worker exited: never send it anything again. */
+  remove(worker: WorkerLink): void;
+  /** Releases what start() took, in this process. */
+  close(): void;
+}
+
+export interface ModelSettings {
+  host: string;
+  port: number;
+  backlog: number;
+}

@@ -1,0 +1,100 @@
+/**
+ * master.ts — the story from the master's side.
+ *
+ * Start here. The article's master is five lines: bind a TCP handle without listening, fork four
+ * workers, send each one the handle. This one does the same, through a model (lib/models/: which
+ * process accepts, and how a connection reaches a worker) and a supervisor (lib/supervisor.ts: fork,
+ * replace, stop). When it is told to stop it asks every worker how many connections it accepted and
+ * prints the article's lines, then how even the split was.
+ *
+ *   node master.js                      # 4 workers sharing 127.0.0.1:3000
+ *   ab -n10000 -c100 http://127.0.0.1:3000/
+ *   ^C                                  # worker <pid> got <n> connections ...
+ *
+ * Read on in worker.ts, then lib/models/shared.ts and lib/binding.ts.
+ */
+import path from 'node:path';
+import { assertInternals, HandleError, MissingInternalError } from './lib/binding';
+import { parseMasterArgs, USAGE, UsageError, type MasterOptions } from './lib/cli';
+import { workerArgv } from './lib/ipc';
+import { createModel } from './lib/models';
+import { formatReport } from './lib/report';
+import { Supervisor } from './lib/supervisor';
+
+function log(line: string): void {
+  process.stderr.write(`handoff: ${line}\n`);
+}
+
+/** One readable line for the errors a user can cause or fix; anything else is a bug and keeps its stack. */
+function describeStartError(error: unknown, options: MasterOptions): string | null {
+  const where = `port ${options.port} on ${options.host}`;
+  if (error instanceof HandleError) {
+    if (error.code === 'EADDRINUSE') return `${where} is already in use`;
+    if (error.code === 'EACCES') return `${where} needs privileges (ports below 1024 do)`;
+    if (error.code === 'EADDRNOTAVAIL') return `${options.host} is not an address of this machine`;
+    return `cannot listen on ${where}: ${error.message}`;
+  }
+  if (error instanceof MissingInternalError) return error.message;
+  return null;
+}
+
+async function main(): Promise<void> {
+  let options: MasterOptions | null;
+  try {
+    options = parseMasterArgs(process.argv.slice(2));
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    log(`${error.message}\n${USAGE}`);
+    process.exit(2);
+  }
+  if (!options) return void console.log(USAGE);
+
+  const model = createModel(options.model, options);
+  const supervisor = new Supervisor({
+    workers: options.workers,
+    workerPath: path.join(__dirname, 'worker.js'),
+    workerArgv: (index) => workerArgv({
+      index, masterPid: process.pid, headTimeoutMs: options.headTimeoutMs, idleTimeoutMs: options.idleTimeoutMs,
+    }),
+    model,
+    log,
+  });
+
+  try {
+    assertInternals();
+    model.start();
+    await supervisor.start();
+  } catch (error) {
+    const line = describeStartError(error, options);
+    if (line === null) throw error;
+    log(line);
+    await supervisor.killAll();
+    model.close();
+    process.exit(1);
+  }
+
+  const { host, port } = model.address();
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}/`;
+  console.log(`handoff: ${options.workers} workers listening on ${url} ` +
+    `(model ${options.model}, backlog ${options.backlog})`);
+  console.log(`handoff: worker pids ${supervisor.pids().join(' ')} (x-worker 0..${options.workers - 1}); ` +
+    'Ctrl-C prints the counts');
+
+  let stopping = false;
+  const stop = async () => {
+    if (stopping) return;
+    stopping = true;
+    const tallies = await supervisor.stop();
+    model.close();
+    console.log(formatReport(tallies));
+  };
+  // Ctrl-C reaches the workers too (the terminal signals its whole foreground process group); they
+  // ignore it and wait for the master to ask for their counts.
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});

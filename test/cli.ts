@@ -1,0 +1,31 @@
+import t from 'tap';
+import { DEFAULT_BACKLOG, parseMasterArgs, UsageError, USAGE } from '../lib/cli';
+
+t.test('defaults: the article\'s four workers on port 3000, loopback only', async (t) => {
+  t.same(parseMasterArgs([]), {
+    workers: 4, port: 3000, host: '127.0.0.1', backlog: 511, model: 'shared', headTimeoutMs: 10000, idleTimeoutMs: 5000,
+  });
+  t.equal(DEFAULT_BACKLOG, 511);
+});
+
+t.test('flags', async (t) => {
+  t.same(parseMasterArgs(['--workers', '2', '--port', '0', '--host', '0.0.0.0', '--backlog', '0',
+    '--head-timeout', '300', '--idle-timeout', '400']),
+  { workers: 2, port: 0, host: '0.0.0.0', backlog: 0, model: 'shared', headTimeoutMs: 300, idleTimeoutMs: 400 });
+  t.equal(parseMasterArgs(['--host', '::1'])?.host, '::1');
+  t.equal(parseMasterArgs(['--help']), null);
+  t.match(USAGE, /--backlog B/);
+});
+
+t.test('bad flags are one readable line', async (t) => {
+  const cases: Array<[string[], RegExp]> = [
+    [['--workers', '0'], /^--workers must be a whole number from 1 to 64, not '0'$/],
+    [['--workers', '2.5'], /^--workers must be/],
+    [['--port', '70000'], /^--port must be a whole number from 0 to 65535/],
+    [['--port', '-1'], /port/],
+    [['--host', 'localhost'], /^--host must be an IP address, not 'localhost'$/],
+    [['--model', 'magic'], /^--model must be one of shared/],
+    [['--nope'], /Unknown option '--nope'/],
+  ];
+  for (const [argv, message] of cases) t.throws(() => parseMasterArgs(argv), { constructor: UsageError, message }, argv.join(' '));
+});

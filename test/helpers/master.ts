@@ -1,0 +1,150 @@
+/**
+ * Runs `node master.js` as a user would, reads what it prints, and guarantees teardown: the master and
+ * every worker it ever forked (found in /proc by their --master-pid argument) are killed when the test ends.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+
+export const ROOT = path.resolve(__dirname, '..', '..');
+
+interface Teardown { teardown(fn: () => unknown): void }
+
+export interface Report {
+  code: number | null;
+  /** pid → connections, from the article's lines. */
+  connections: Map<number, number>;
+  stdout: string[];
+  stderr: string[];
+}
+
+export class RunningMaster {
+  readonly stdout: string[] = [];
+  readonly stderr: string[] = [];
+  private readonly waiters: Array<{ pattern: RegExp; resolve(match: RegExpMatchArray): void }> = [];
+  readonly exited: Promise<number | null>;
+
+  constructor(readonly child: ChildProcess) {
+    this.exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+    for (const [stream, lines] of [[child.stdout!, this.stdout], [child.stderr!, this.stderr]] as const) {
+      createInterface({ input: stream }).on('line', (line) => {
+        lines.push(line);
+        for (const waiter of [...this.waiters]) {
+          const match = line.match(waiter.pattern);
+          if (match) {
+            this.waiters.splice(this.waiters.indexOf(waiter), 1);
+            waiter.resolve(match);
+          }
+        }
+      });
+    }
+  }
+
+  get pid(): number {
+    return this.child.pid!;
+  }
+
+  /** Resolves with the first line (already printed or still to come) that matches. */
+  waitForLine(pattern: RegExp): Promise<RegExpMatchArray> {
+    for (const line of [...this.stdout, ...this.stderr]) {
+      const match = line.match(pattern);
+      if (match) return Promise.resolve(match);
+    }
+    return new Promise((resolve) => this.waiters.push({ pattern, resolve }));
+  }
+
+  /** Sends a signal and parses what the master printed before it exited. */
+  async stop(signal: NodeJS.Signals = 'SIGINT'): Promise<Report> {
+    this.child.kill(signal);
+    const code = await this.exited;
+    const connections = new Map<number, number>();
+    for (const line of this.stdout) {
+      const match = /^worker (\d+) got (\d+) connections$/.exec(line);
+      if (match) connections.set(Number(match[1]), Number(match[2]));
+    }
+    return { code, connections, stdout: this.stdout, stderr: this.stderr };
+  }
+}
+
+export interface Started {
+  master: RunningMaster;
+  port: number;
+  /** Worker pids, by worker index (x-worker). */
+  pids: number[];
+}
+
+/** Starts a master; resolves once all its workers listen. `--port 0` unless the args name a port. */
+export async function startMaster(t: Teardown, args: string[] = [], nodePath = process.execPath): Promise<Started> {
+  const master = spawnMaster(t, args.includes('--port') ? args : ['--port', '0', ...args], nodePath);
+  const ready = master.waitForLine(/^handoff: \d+ workers listening on http:\/\/[^:]+:(\d+)\//);
+  const failed = master.exited.then((code) => {
+    throw new Error(`master exited (${code}) before listening: ${master.stderr.join('\n')}`);
+  });
+  const [, port] = await Promise.race([ready, failed]);
+  const [, pids] = await master.waitForLine(/^handoff: worker pids ([\d ]+) /);
+  return { master, port: Number(port), pids: pids!.split(' ').map(Number) };
+}
+
+export function spawnMaster(t: Teardown, args: string[], nodePath = process.execPath): RunningMaster {
+  const child = spawn(nodePath, [path.join(ROOT, 'master.js'), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const master = new RunningMaster(child);
+  t.teardown(async () => {
+    const pid = child.pid!;
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGKILL');
+      await master.exited;
+    }
+    for (const worker of workersOf(pid)) killQuietly(worker);
+  });
+  return master;
+}
+
+/** Live processes whose command line says they are workers of this master. */
+export function workersOf(masterPid: number): number[] {
+  const found: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    let argv: string[];
+    try {
+      argv = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
+    } catch {
+      continue;
+    }
+    const at = argv.indexOf('--master-pid');
+    if (at > 0 && argv[at + 1] === String(masterPid) && argv.some((arg) => arg.endsWith('worker.js'))) {
+      found.push(Number(entry));
+    }
+  }
+  return found;
+}
+
+export function isAlive(pid: number): boolean {
+  try {
+    // A zombie still answers kill(0); /proc/<pid>/stat says 'Z'.
+    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false;
+  }
+}
+
+export function killQuietly(pid: number): void {
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch {
+    // already gone
+  }
+}
+
+/**
+ * Waits until no pid in the list is alive, checking every `everyMs`; resolves with the time it took,
+ * or rejects after `limitMs`. There is no event for the death of a process that is not our child.
+ */
+export async function waitForExit(pids: number[], limitMs: number, everyMs = 10): Promise<number> {
+  const started = Date.now();
+  while (pids.some(isAlive)) {
+    if (Date.now() - started > limitMs) throw new Error(`still alive after ${limitMs} ms: ${pids.filter(isAlive)}`);
+    await new Promise((resolve) => setTimeout(resolve, everyMs));
+  }
+  return Date.now() - started;
+}

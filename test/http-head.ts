@@ -1,0 +1,108 @@
+import t from 'tap';
+import { HEAD_LIMIT, parseRequestHead, type HeadResult } from '../lib/http-head';
+
+const parse = (text: string): HeadResult => parseRequestHead(text);
+const status = (text: string) => {
+  const result = parse(text);
+  return result.kind === 'error' ? result.status : result.kind;
+};
+const head = (text: string) => {
+  const result = parse(text);
+  if (result.kind !== 'head') throw new Error(`expected a head, got ${JSON.stringify(result)}`);
+  return result;
+};
+
+t.test('a complete head reports its exact length and fields', async (t) => {
+  const text = 'GET /path?q=1 HTTP/1.1\r\nHost: a\r\nX-Thing:  spaced  \r\n\r\nNEXT';
+  const result = head(text);
+  t.equal(result.length, text.length - 'NEXT'.length);
+  t.same(result.head, { method: 'GET', target: '/path?q=1', minorVersion: 1, keepAlive: true, body: { kind: 'none' } });
+});
+
+t.test('keep-alive follows the version and the Connection tokens', async (t) => {
+  t.equal(head('GET / HTTP/1.1\r\nHost: a\r\n\r\n').head.keepAlive, true);
+  t.equal(head('GET / HTTP/1.1\r\nHost: a\r\nConnection: Close\r\n\r\n').head.keepAlive, false);
+  t.equal(head('GET / HTTP/1.1\r\nHost: a\r\nConnection: upgrade, close\r\n\r\n').head.keepAlive, false);
+  t.equal(head('GET / HTTP/1.0\r\n\r\n').head.keepAlive, false);
+  t.equal(head('GET / HTTP/1.0\r\nConnection: Keep-Alive\r\n\r\n').head.keepAlive, true);
+  t.equal(head('GET / HTTP/1.0\r\nConnection: Keep-Alive\r\n\r\n').head.minorVersion, 0);
+  t.equal(head('GET / HTTP/1.9\r\nHost: a\r\n\r\n').head.minorVersion, 1, 'a later 1.x is answered as 1.1');
+});
+
+t.test('leading empty lines are skipped and counted', async (t) => {
+  const result = head('\r\n\r\nGET / HTTP/1.0\r\n\r\n');
+  t.equal(result.length, 4 + 18);
+});
+
+t.test('an unfinished head is incomplete until the limit, then 431', async (t) => {
+  t.equal(status(''), 'incomplete');
+  t.equal(status('GET / HTTP/1.1\r\nHost: a\r\n'), 'incomplete');
+  t.equal(status('GET / HTTP/1.1\r\nHost: a\r\n\r'), 'incomplete');
+  const big = `GET / HTTP/1.1\r\nHost: a\r\nX: ${'a'.repeat(HEAD_LIMIT)}`;
+  t.equal(status(big), 431);
+  t.equal(status(`${big}\r\n\r\n`), 431, 'complete but over the limit');
+  const exact = `GET / HTTP/1.1\r\nHost: a\r\nX: `;
+  const fits = `${exact}${'a'.repeat(HEAD_LIMIT - exact.length - 4)}\r\n\r\n`;
+  t.equal(fits.length, HEAD_LIMIT);
+  t.equal(status(fits), 'head', 'exactly HEAD_LIMIT bytes is allowed');
+});
+
+t.test('malformed request lines get 400, other major versions 505', async (t) => {
+  for (const line of ['GET /', 'GET  / HTTP/1.1', 'GET / HTTP/1.1 extra', 'G(T / HTTP/1.1', 'GET /\x00 HTTP/1.1',
+    'GET / HTTP/1', 'GET / http/1.1', 'GET / HTTP/1.1\r']) {
+    t.equal(status(`${line}\r\nHost: a\r\n\r\n`), 400, JSON.stringify(line));
+  }
+  t.equal(status('GET / HTTP/2.0\r\nHost: a\r\n\r\n'), 505);
+  t.equal(status('GET / HTTP/0.9\r\nHost: a\r\n\r\n'), 505);
+});
+
+t.test('bare LF anywhere in the head gets 400', async (t) => {
+  t.equal(status('GET / HTTP/1.1\nHost: a\r\n\r\n'), 400);
+  t.equal(status('GET / HTTP/1.1\r\nHost: a\n\r\n'), 400);
+  t.equal(status('GET / HTTP/1.1\r\nHost: a\r\n\n'), 400);
+  t.equal(status('\nGET / HTTP/1.1\r\nHost: a\r\n\r\n'), 400);
+});
+
+t.test('malformed header fields get 400', async (t) => {
+  const cases = {
+    'space before colon': 'Host : a',
+    'no colon': 'Host a',
+    'empty name': ': a',
+    'obs-fold': 'X: a\r\n  folded',
+    'NUL in value': 'X: a\x00b',
+    'CR in value': 'X: a\rb',
+    'control in value': 'X: a\x01',
+    'bad name character': 'X(y): a',
+  };
+  for (const [name, field] of Object.entries(cases)) {
+    t.equal(status(`GET / HTTP/1.1\r\nHost: a\r\n${field}\r\n\r\n`), 400, name);
+  }
+  t.equal(status('GET / HTTP/1.1\r\nHost: a\r\nX: caf\xe9\r\n\r\n'), 'head', 'obs-text is allowed');
+});
+
+t.test('Host: exactly one in HTTP/1.1, at most one in HTTP/1.0', async (t) => {
+  t.equal(status('GET / HTTP/1.1\r\n\r\n'), 400);
+  t.equal(status('GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n'), 400);
+  t.equal(status('GET / HTTP/1.0\r\nHost: a\r\nHost: b\r\n\r\n'), 400);
+  t.equal(status('GET / HTTP/1.0\r\nHost: a\r\n\r\n'), 'head');
+});
+
+t.test('body framing', async (t) => {
+  t.same(head('POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n\r\n').head.body, { kind: 'length', length: 5 });
+  t.same(head('POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 0\r\n\r\n').head.body, { kind: 'none' });
+  t.same(head('POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nContent-Length: 5\r\n\r\n').head.body,
+    { kind: 'length', length: 5 }, 'repeated identical lengths are one length');
+  t.same(head('POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5, 5\r\n\r\n').head.body, { kind: 'length', length: 5 });
+  t.same(head('POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: Chunked\r\n\r\n').head.body, { kind: 'chunked' });
+  t.equal(status('POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\n'), 400);
+  t.equal(status('POST / HTTP/1.1\r\nHost: a\r\nContent-Length: -1\r\n\r\n'), 400);
+  t.equal(status('POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 1e3\r\n\r\n'), 400);
+  t.equal(status('POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 1234567890123456\r\n\r\n'), 400);
+  t.equal(status('POST / HTTP/1.1\r\nHost: a\r\nContent-Length: \r\n\r\n'), 400);
+  t.equal(status('POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n'), 400,
+    'Content-Length and Transfer-Encoding together');
+  t.equal(status('POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n'), 400, 'Transfer-Encoding in HTTP/1.0');
+  t.equal(status('POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip\r\n\r\n'), 400, 'chunked not final');
+  t.equal(status('POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: \r\n\r\n'), 400, 'empty Transfer-Encoding');
+  t.equal(status('POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip, chunked\r\n\r\n'), 501);
+});

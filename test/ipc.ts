@@ -1,0 +1,34 @@
+import t from 'tap';
+import { parseMasterMessage, parseWorkerArgv, parseWorkerMessage, workerArgv } from '../lib/ipc';
+
+t.test('worker messages are checked before the master acts on them', async (t) => {
+  t.same(parseWorkerMessage({ type: 'listening' }), { type: 'listening' });
+  t.same(parseWorkerMessage({ type: 'listen-failed', syscall: 'listen', errno: -98, extra: 1 }),
+    { type: 'listen-failed', syscall: 'listen', errno: -98 });
+  t.same(parseWorkerMessage({ type: 'count', connections: 3, requests: 4, acceptErrors: 0 }),
+    { type: 'count', connections: 3, requests: 4, acceptErrors: 0 });
+  for (const bad of [null, 'count', 7, {}, { type: 'nope' }, { type: 'listen-failed', syscall: 1, errno: -98 },
+    { type: 'listen-failed', syscall: 'listen', errno: 'x' },
+    { type: 'count', connections: -1, requests: 0, acceptErrors: 0 },
+    { type: 'count', connections: 1.5, requests: 0, acceptErrors: 0 },
+    { type: 'count', connections: 1, requests: '2', acceptErrors: 0 },
+    { type: 'count', connections: 1, requests: 2 }]) {
+    t.equal(parseWorkerMessage(bad), null, JSON.stringify(bad));
+  }
+});
+
+t.test('master messages are checked before a worker acts on them', async (t) => {
+  t.same(parseMasterMessage({ type: 'serve-shared', backlog: 511 }), { type: 'serve-shared', backlog: 511 });
+  t.same(parseMasterMessage({ type: 'serve-client', x: 1 }), { type: 'serve-client' });
+  t.same(parseMasterMessage({ type: 'report' }), { type: 'report' });
+  t.same(parseMasterMessage({ type: 'stop' }), { type: 'stop' });
+  for (const bad of [undefined, [], { type: 'serve-shared' }, { type: 'serve-shared', backlog: -1 }, { type: 'x' }]) {
+    t.equal(parseMasterMessage(bad), null, JSON.stringify(bad));
+  }
+});
+
+t.test('worker settings round-trip through the command line', async (t) => {
+  const settings = { index: 3, masterPid: 1234, headTimeoutMs: 10000, idleTimeoutMs: 5000 };
+  t.same(parseWorkerArgv(workerArgv(settings)), settings);
+  t.throws(() => parseWorkerArgv(['--index', 'x']), /bad --index/);
+});
