@@ -50,7 +50,7 @@ process.on('message', (raw: unknown, received: unknown) => {
         listen(handle, message.backlog, onConnection);
         tell({ type: 'listening' });
       } catch (error) {
-        // libuv reports a port that is taken here, not at bind (see lib/binding.ts bindServerHandle).
+        // EADDRINUSE is caught in the master (see bindServerHandle); this is for what only listen() knows.
         const { syscall, errno } = error as HandleError;
         tell({ type: 'listen-failed', syscall, errno });
       }

@@ -55,8 +55,8 @@ export class HandleError extends Error {
 /** A Node internal the kit depends on is gone or changed shape. */
 export class MissingInternalError extends Error {
   constructor(what: string) {
-    super(`handoff needs ${what}, which Node ${process.version} does not have; ` +
-      'it was written against Node 20, 22 and 24 (see lib/binding.ts)');
+    super(`${what} is missing in Node ${process.version}; handoff was written against Node 20, 22 ` +
+      'and 24, and lib/binding.ts is the one file to adapt');
     this.name = 'MissingInternalError';
   }
 }
@@ -87,13 +87,24 @@ function unwrap(handle: ServerHandle | ClientHandle): TcpWrap {
 }
 
 /**
- * Binds a TCP handle without listening. libuv sets SO_REUSEADDR and, if bind() fails with EADDRINUSE,
- * keeps the error for later (`delayed_error` in deps/uv/src/unix/tcp.c): so a port that is taken is
- * reported by `listen()`, in whichever process listens, not here.
+ * Binds a TCP handle without listening.
+ *
+ * A port that is taken does not fail here. libuv sets SO_REUSEADDR, and when bind() fails with
+ * EADDRINUSE it keeps the error in the uv_tcp_t (`delayed_error`, deps/uv/src/unix/tcp.c) and returns
+ * it from the next listen() or getsockname() on that same uv_tcp_t. The article's master never calls
+ * either: it sends the fd, and each worker wraps it in a fresh uv_tcp_t that knows nothing of the error.
+ * The worker's listen() on a socket that was never bound succeeds, and the kernel binds it to a random
+ * port on every interface (inet_autobind() in net/ipv4/af_inet.c): the demo "starts", on 0.0.0.0:4xxxx.
+ * So we ask getsockname() here, in the process that holds the error.
  */
 export function bindServerHandle(host: string, port: number): ServerHandle {
   const result = netInternals._createServerHandle!(host, port, net.isIPv6(host) ? 6 : 4);
   if (typeof result === 'number') throw new HandleError('bind', result);
+  const delayedError = result.getsockname({});
+  if (delayedError < 0) {
+    result.close();
+    throw new HandleError('bind', delayedError);
+  }
   return result as unknown as ServerHandle;
 }
 

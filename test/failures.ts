@@ -1,0 +1,64 @@
+/**
+ * What happens when things go wrong: the port is taken, the master is killed, a worker dies.
+ */
+import { execFileSync } from 'node:child_process';
+import net from 'node:net';
+import t from 'tap';
+import { load } from './helpers/load';
+import { spawnMaster, startMaster, waitForExit, workersOf } from './helpers/master';
+
+t.test('a port in use: one readable line, exit code 1, no worker left', async (t) => {
+  // Without the master's own check, the workers would listen on a random port on 0.0.0.0 instead
+  // (see bindServerHandle in lib/binding.ts).
+  const squatter = net.createServer().listen(0, '127.0.0.1');
+  await new Promise((resolve) => squatter.once('listening', resolve));
+  t.teardown(() => squatter.close());
+  const { port } = squatter.address() as net.AddressInfo;
+  const master = spawnMaster(t, ['--port', String(port)]);
+  t.equal(await master.exited, 1);
+  t.same(master.stderr, [`handoff: port ${port} on 127.0.0.1 is already in use`]);
+  t.same(master.stdout, []);
+  t.same(workersOf(master.pid), [], 'no worker left behind');
+});
+
+t.test('bad flags: usage on stderr, exit code 2, nothing forked', async (t) => {
+  const master = spawnMaster(t, ['--workers', 'many']);
+  t.equal(await master.exited, 2);
+  t.equal(master.stderr[0], "handoff: --workers must be a whole number from 1 to 64, not 'many'");
+  t.match(master.stderr.join('\n'), /usage: node master.js/);
+  const help = spawnMaster(t, ['--help']);
+  t.equal(await help.exited, 0);
+  t.match(help.stdout.join('\n'), /--backlog B/);
+});
+
+t.test('master killed with SIGKILL: every worker exits by itself within 1 s', async (t) => {
+  const { master, pids } = await startMaster(t);
+  master.child.kill('SIGKILL');
+  await master.exited;
+  const took = await waitForExit(pids, 1000);
+  t.pass(`all ${pids.length} workers gone ${took} ms after the master`);
+});
+
+t.test('SIGTERM stops like SIGINT: the report, then nothing left', async (t) => {
+  const { master, pids } = await startMaster(t, ['--workers', '2']);
+  const report = await master.stop('SIGTERM');
+  t.equal(report.code, 0);
+  t.same([...report.connections.keys()].sort(), [...pids].sort());
+  t.same(pids.filter((pid) => workersOf(master.pid).includes(pid)), []);
+});
+
+t.test('a worker that dies is replaced, and the new one listens on the same socket', async (t) => {
+  const { master, port, pids } = await startMaster(t, ['--workers', '2']);
+  process.kill(pids[1]!, 'SIGKILL');
+  await master.waitForLine(new RegExp(`^handoff: worker 1 \\(pid ${pids[1]}\\) exited with signal SIGKILL; forking a replacement`));
+  const [, newPid] = await master.waitForLine(/^handoff: worker 1 \(pid (\d+)\) is listening$/);
+  // ss lists every process that holds the listening socket's fd.
+  const holders = execFileSync('ss', ['-ltnpH', `sport = :${port}`], { encoding: 'utf8' });
+  t.match(holders, new RegExp(`pid=${newPid},`), 'the replacement holds the same listening socket');
+  t.notMatch(holders, new RegExp(`pid=${pids[1]},`), 'the dead worker does not');
+  const result = await load(port, 200, 10);
+  t.equal(result.failures, 0);
+  const report = await master.stop();
+  t.same([...report.connections.keys()].sort(), [pids[0], Number(newPid)].sort());
+  t.equal([...report.connections.values()].reduce((a, b) => a + b, 0), 200);
+});
