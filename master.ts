@@ -18,8 +18,10 @@ import { assertInternals, HandleError, MissingInternalError } from './lib/bindin
 import { parseMasterArgs, USAGE, UsageError, type MasterOptions } from './lib/cli';
 import { workerArgv } from './lib/ipc';
 import { createModel } from './lib/models';
+import { ModelUnavailableError } from './lib/models/model';
+import { nginxConfig } from './lib/models/nginx';
 import { formatReport } from './lib/report';
-import { Supervisor } from './lib/supervisor';
+import { Supervisor, WorkersNotReadyError } from './lib/supervisor';
 
 function log(line: string): void {
   process.stderr.write(`handoff: ${line}\n`);
@@ -34,7 +36,8 @@ function describeStartError(error: unknown, options: MasterOptions): string | nu
     if (error.code === 'EADDRNOTAVAIL') return `${options.host} is not an address of this machine`;
     return `cannot listen on ${where}: ${error.message}`;
   }
-  if (error instanceof MissingInternalError) return error.message;
+  if (error instanceof MissingInternalError || error instanceof ModelUnavailableError ||
+    error instanceof WorkersNotReadyError) return error.message;
   return null;
 }
 
@@ -49,7 +52,12 @@ async function main(): Promise<void> {
   }
   if (!options) return void console.log(USAGE);
 
-  const model = createModel(options.model, options);
+  const modelSettings = { ...options, log };
+  if (options.printConfig) {
+    if (options.model !== 'nginx') log('--print-config shows the nginx model\'s config; add --model nginx');
+    return void process.stdout.write(nginxConfig(modelSettings, options.port, '<temporary directory>'));
+  }
+  const model = createModel(options.model, modelSettings);
   const supervisor = new Supervisor({
     workers: options.workers,
     workerPath: path.join(__dirname, 'worker.js'),
@@ -60,18 +68,40 @@ async function main(): Promise<void> {
     log,
   });
 
+  // Ctrl-C reaches the workers too (the terminal signals its whole foreground process group); they
+  // ignore it and wait for the master to ask for their counts.
+  let ready = false;
+  let stopping = false;
+  const stop = async (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    if (!ready) {
+      log(`${signal} before every worker was ready; stopping them`);
+      await supervisor.killAll();
+      await model.close();
+      process.exit(1);
+    }
+    const tallies = await supervisor.stop();
+    await model.close();
+    console.log(formatReport(tallies));
+    process.exit(0);
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+
   try {
     assertInternals();
-    model.start();
+    await model.start();
     await supervisor.start();
   } catch (error) {
     const line = describeStartError(error, options);
     if (line === null) throw error;
     log(line);
     await supervisor.killAll();
-    model.close();
+    await model.close();
     process.exit(1);
   }
+  ready = true;
 
   const { host, port } = model.address();
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}/`;
@@ -79,19 +109,6 @@ async function main(): Promise<void> {
     `(model ${options.model}, backlog ${options.backlog})`);
   console.log(`handoff: worker pids ${supervisor.pids().join(' ')} (x-worker 0..${options.workers - 1}); ` +
     'Ctrl-C prints the counts');
-
-  let stopping = false;
-  const stop = async () => {
-    if (stopping) return;
-    stopping = true;
-    const tallies = await supervisor.stop();
-    model.close();
-    console.log(formatReport(tallies));
-  };
-  // Ctrl-C reaches the workers too (the terminal signals its whole foreground process group); they
-  // ignore it and wait for the master to ask for their counts.
-  process.on('SIGINT', stop);
-  process.on('SIGTERM', stop);
 }
 
 main().catch((error: unknown) => {

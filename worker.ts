@@ -1,17 +1,20 @@
 /**
  * worker.ts — the story from a worker's side.
  *
- * A worker is forked by the master and told, over IPC, how connections will reach it. In the article's
- * model (`serve-shared`) the message carries the master's bound TCP handle: the worker listens on it and
- * libuv calls `onconnection` with each client handle it accepts. The worker counts the connection, wraps
- * the handle in a net.Socket and answers HTTP on it (lib/http.ts). When the master asks, it reports its
- * count; when the master's channel closes, it exits.
+ * A worker is forked by the master and told, over IPC, how connections will reach it:
+ *   - `serve-shared` (the article): the message carries the master's bound TCP handle. The worker listens
+ *     on it, and libuv calls `onconnection` with each client handle this process wins the race for;
+ *   - `serve-client` (rr, rr-idle): the message carries one client handle the master accepted;
+ *   - `serve-net` (reuseport, nginx, cluster): the worker listens itself, with the public net API.
+ * Either way the worker counts the connection, wraps it in a net.Socket and answers HTTP on it
+ * (lib/http.ts). When the master asks, it reports its count; when the master's channel closes, it exits.
  */
+import net from 'node:net';
 import {
-  asServerHandle, listen, socketFromClientHandle, type ClientHandle, type HandleError,
+  asClientHandle, asServerHandle, listen, socketFromClientHandle, type ClientHandle, type HandleError,
 } from './lib/binding';
 import { responseBytes, serveHttp, type ResponderOptions } from './lib/http';
-import { parseMasterMessage, parseWorkerArgv, type WorkerMessage } from './lib/ipc';
+import { parseMasterMessage, parseWorkerArgv, type MasterMessage, type WorkerMessage } from './lib/ipc';
 
 const settings = parseWorkerArgv(process.argv.slice(2));
 const responses = responseBytes(settings.index);
@@ -36,8 +39,22 @@ function onConnection(error: HandleError | null, clientHandle: ClientHandle | nu
     console.error(`worker ${settings.index} (pid ${process.pid}): ${error.message}`);
     return;
   }
+  serve(socketFromClientHandle(clientHandle!));
+}
+
+function serve(socket: net.Socket): void {
   tally.connections++;
-  serveHttp(socketFromClientHandle(clientHandle!), responder, responses);
+  serveHttp(socket, responder, responses);
+}
+
+/** reuseport, nginx and cluster: an ordinary net.Server. In a cluster worker, listen() asks the primary. */
+function serveNet({ host, port, backlog, reusePort }: Extract<MasterMessage, { type: 'serve-net' }>): void {
+  const server = net.createServer(serve);
+  server.once('error', (error: NodeJS.ErrnoException) =>
+    tell({ type: 'listen-failed', syscall: error.syscall ?? 'listen', errno: error.errno ?? 0 }));
+  // `reusePort` is Node >= 22.12; the master refuses the reuseport model on older versions.
+  const options: net.ListenOptions & { reusePort?: boolean } = { host, port, backlog, reusePort };
+  server.listen(options, () => tell({ type: 'ready' }));
 }
 
 process.on('message', (raw: unknown, received: unknown) => {
@@ -48,7 +65,7 @@ process.on('message', (raw: unknown, received: unknown) => {
       if (!handle) return;
       try {
         listen(handle, message.backlog, onConnection);
-        tell({ type: 'listening' });
+        tell({ type: 'ready' });
       } catch (error) {
         // EADDRINUSE is caught in the master (see bindServerHandle); this is for what only listen() knows.
         const { syscall, errno } = error as HandleError;
@@ -56,6 +73,17 @@ process.on('message', (raw: unknown, received: unknown) => {
       }
       return;
     }
+    case 'serve-client': {
+      const clientHandle = asClientHandle(received);
+      if (!clientHandle) return;
+      // rr-idle: the master holds its copy of the handle, and sends us nothing more, until we say so.
+      if (message.ack) tell({ type: 'accepted' });
+      return onConnection(null, clientHandle);
+    }
+    case 'serve-handed':
+      return tell({ type: 'ready' });
+    case 'serve-net':
+      return serveNet(message);
     case 'report':
       return tell({ type: 'count', ...tally });
     case 'stop':

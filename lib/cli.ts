@@ -20,6 +20,7 @@ export interface MasterOptions {
   model: ModelName;
   headTimeoutMs: number;
   idleTimeoutMs: number;
+  printConfig: boolean;
 }
 
 export const USAGE = `usage: node master.js [options]
@@ -29,9 +30,17 @@ export const USAGE = `usage: node master.js [options]
   --host H           address to bind (default 127.0.0.1; pass 0.0.0.0 to expose the port)
   --backlog B        listen backlog (default ${DEFAULT_BACKLOG}, Node's; 0 is what the article's
                      handle.listen() asks for: one queued connection, and a stall under ab -c100)
-  --model M          how connections reach workers: ${modelNames.join(', ')} (default shared)
+  --model M          how connections reach workers (default shared):
+                       shared        the article: every worker accepts on one shared socket
+                       rr            the master accepts, hands each connection to the next worker
+                       rr-idle       the master accepts, hands it to the first idle worker (Node's policy)
+                       reuseport     one socket per worker, SO_REUSEPORT, the kernel hashes (Node >= 22.12)
+                       nginx         nginx in front, one port per worker (P+1 ... P+N)
+                       cluster-rr    Node's cluster module, SCHED_RR
+                       cluster-none  Node's cluster module, SCHED_NONE
   --head-timeout MS  a request head must arrive within this (default 10000; then 408)
   --idle-timeout MS  close a connection idle this long (default 5000)
+  --print-config     print the nginx config --model nginx would run, and exit
   --help             this text
 
 Stop with Ctrl-C (SIGINT) or SIGTERM to print each worker's connection count.`;
@@ -61,6 +70,7 @@ export function parseMasterArgs(argv: string[]): MasterOptions | null {
         model: { type: 'string', default: 'shared' },
         'head-timeout': { type: 'string', default: '10000' },
         'idle-timeout': { type: 'string', default: '5000' },
+        'print-config': { type: 'boolean', default: false },
         help: { type: 'boolean', default: false },
       },
     }));
@@ -80,5 +90,6 @@ export function parseMasterArgs(argv: string[]): MasterOptions | null {
     model: values.model as ModelName,
     headTimeoutMs: wholeNumber('head-timeout', values['head-timeout'], 1, 3_600_000),
     idleTimeoutMs: wholeNumber('idle-timeout', values['idle-timeout'], 1, 3_600_000),
+    printConfig: values['print-config'],
   };
 }

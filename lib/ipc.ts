@@ -8,16 +8,25 @@
  */
 import { parseArgs } from 'node:util';
 
-/** Master → worker. A handle travels with `serve-shared` (the listening socket) and `serve-client`. */
+/**
+ * Master → worker. A handle travels with `serve-shared` (the listening socket) and `serve-client` (one
+ * accepted connection, to be acknowledged with `accepted` if `ack` is set). `serve-handed` tells a worker
+ * that connections will come that way (rr, rr-idle). `serve-net` asks the worker to listen itself, on the
+ * public net API (reuseport, nginx, and cluster, whose listen() goes to the primary). A worker answers
+ * each serve-* message but serve-client with `ready`, or with `listen-failed`.
+ */
 export type MasterMessage =
   | { type: 'serve-shared'; backlog: number }
-  | { type: 'serve-client' }
+  | { type: 'serve-client'; ack: boolean }
+  | { type: 'serve-handed' }
+  | { type: 'serve-net'; host: string; port: number; backlog: number; reusePort: boolean }
   | { type: 'report' }
   | { type: 'stop' };
 
 /** Worker → master. Errors travel as errno numbers, like Node's own cluster (shared_handle.js). */
 export type WorkerMessage =
-  | { type: 'listening' }
+  | { type: 'ready' }
+  | { type: 'accepted' }
   | { type: 'listen-failed'; syscall: string; errno: number }
   | { type: 'count'; connections: number; requests: number; acceptErrors: number };
 
@@ -33,8 +42,9 @@ function isCount(value: unknown): value is number {
 export function parseWorkerMessage(value: unknown): WorkerMessage | null {
   if (!isRecord(value)) return null;
   switch (value.type) {
-    case 'listening':
-      return { type: 'listening' };
+    case 'ready':
+    case 'accepted':
+      return { type: value.type };
     case 'listen-failed':
       if (typeof value.syscall !== 'string' || !Number.isInteger(value.errno)) return null;
       return { type: 'listen-failed', syscall: value.syscall, errno: value.errno as number };
@@ -52,6 +62,12 @@ export function parseMasterMessage(value: unknown): MasterMessage | null {
     case 'serve-shared':
       return isCount(value.backlog) ? { type: 'serve-shared', backlog: value.backlog } : null;
     case 'serve-client':
+      return typeof value.ack === 'boolean' ? { type: 'serve-client', ack: value.ack } : null;
+    case 'serve-net':
+      if (typeof value.host !== 'string' || !isCount(value.port) || (value.port as number) > 65535 ||
+        !isCount(value.backlog) || typeof value.reusePort !== 'boolean') return null;
+      return { type: 'serve-net', host: value.host, port: value.port, backlog: value.backlog, reusePort: value.reusePort };
+    case 'serve-handed':
     case 'report':
     case 'stop':
       return { type: value.type };

@@ -24,6 +24,10 @@ const MAX_RESTART_DELAY_MS = 10_000;
 const COUNT_TIMEOUT_MS = 500;
 /** How long workers have to exit after their channel closes, before SIGKILL. */
 const EXIT_TIMEOUT_MS = 1000;
+/** How long all workers have to be ready at start-up; each normally takes well under a second. */
+const START_TIMEOUT_MS = 10_000;
+
+export class WorkersNotReadyError extends Error {}
 
 export interface SupervisorOptions {
   workers: number;
@@ -34,7 +38,8 @@ export interface SupervisorOptions {
 }
 
 class WorkerSlot implements WorkerLink {
-  listening = false;
+  /** It said it is serving: listening, or waiting for the connections the master hands it. */
+  ready = false;
   exited = false;
   readonly startedAt = Date.now();
   readonly exit: Promise<void>;
@@ -62,10 +67,17 @@ export class Supervisor {
 
   constructor(private readonly options: SupervisorOptions) {}
 
-  /** Forks every worker; resolves once all of them listen, rejects with the first listen error. */
+  /** Forks every worker; resolves once all of them are ready, rejects with the first listen error. */
   start(): Promise<void> {
-    return new Promise((resolve, reject) => {
-      this.started = { resolve, reject };
+    return new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new WorkersNotReadyError(
+        `workers not ready within ${START_TIMEOUT_MS} ms (see their messages above)`)), START_TIMEOUT_MS);
+      const settle = (action: () => void) => {
+        clearTimeout(timer);
+        this.started = null;
+        action();
+      };
+      this.started = { resolve: () => settle(resolve), reject: (error) => settle(() => reject(error)) };
       for (let index = 0; index < this.options.workers; index++) this.fork(index);
     });
   }
@@ -76,9 +88,10 @@ export class Supervisor {
 
   private fork(index: number): void {
     // stdin is not the workers' to read; stdout and stderr are shared, so their lines reach the terminal.
-    const child = fork(this.options.workerPath, this.options.workerArgv(index), {
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    });
+    const { model, workerPath } = this.options;
+    const argv = this.options.workerArgv(index);
+    const child = model.fork ? model.fork(workerPath, argv)
+      : fork(workerPath, argv, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     const slot = new WorkerSlot(index, child);
     this.slots[index] = slot;
     child.on('message', (raw: unknown) => {
@@ -88,18 +101,17 @@ export class Supervisor {
     // An IPC write to a worker that just died fails with EPIPE; its 'exit' is what we act on.
     child.on('error', () => {});
     child.once('exit', (code, signal) => this.onExit(slot, code, signal));
-    this.options.model.add(slot);
+    model.add(slot);
   }
 
   private onMessage(slot: WorkerSlot, message: WorkerMessage): void {
     switch (message.type) {
-      case 'listening':
-        slot.listening = true;
-        if (this.started && this.slots.every((each) => each.listening)) {
+      case 'ready':
+        slot.ready = true;
+        if (this.started && this.slots.every((each) => each.ready)) {
           this.started.resolve();
-          this.started = null;
         } else if (!this.started) {
-          this.options.log(`worker ${slot.index} (pid ${slot.child.pid}) is listening`);
+          this.options.log(`worker ${slot.index} (pid ${slot.child.pid}) is ready`);
         }
         return;
       case 'listen-failed': {
@@ -109,6 +121,9 @@ export class Supervisor {
         slot.child.kill('SIGKILL');
         return;
       }
+      case 'accepted':
+        this.options.model.accepted?.(slot);
+        return;
       case 'count':
         slot.onCount?.(message);
         return;

@@ -3,20 +3,19 @@
  */
 import net from 'node:net';
 import path from 'node:path';
-import { spawn } from 'node:child_process';
 import t from 'tap';
 import {
   assertInternals, bindServerHandle, boundAddress, closeHandle, HandleError, listen, socketFromClientHandle,
 } from '../lib/binding';
-import { ROOT, RunningMaster } from './helpers/master';
+import { ROOT, RunningMaster, spawnAsUser } from './helpers/master';
 
 t.test('every internal the kit uses exists in this Node', async (t) => {
   t.doesNotThrow(() => assertInternals(), process.version);
 });
 
 t.test('a Node without one of them fails at start-up, in one line that names the version', async (t) => {
-  const child = spawn(process.execPath, ['--require', path.join(__dirname, 'helpers', 'remove-internal.js'),
-    path.join(ROOT, 'master.js'), '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawnAsUser(process.execPath, ['--require', path.join(__dirname, 'helpers', 'remove-internal.js'),
+    path.join(ROOT, 'master.js'), '--port', '0']);
   const master = new RunningMaster(child);
   t.teardown(() => child.kill('SIGKILL'));
   t.equal(await master.exited, 1);

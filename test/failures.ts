@@ -51,7 +51,7 @@ t.test('a worker that dies is replaced, and the new one listens on the same sock
   const { master, port, pids } = await startMaster(t, ['--workers', '2']);
   process.kill(pids[1]!, 'SIGKILL');
   await master.waitForLine(new RegExp(`^handoff: worker 1 \\(pid ${pids[1]}\\) exited with signal SIGKILL; forking a replacement`));
-  const [, newPid] = await master.waitForLine(/^handoff: worker 1 \(pid (\d+)\) is listening$/);
+  const [, newPid] = await master.waitForLine(/^handoff: worker 1 \(pid (\d+)\) is ready$/);
   // ss lists every process that holds the listening socket's fd.
   const holders = execFileSync('ss', ['-ltnpH', `sport = :${port}`], { encoding: 'utf8' });
   t.match(holders, new RegExp(`pid=${newPid},`), 'the replacement holds the same listening socket');

@@ -1,8 +1,11 @@
 /**
- * The hand-written HTTP, byte for byte on a real socket, against a real master with one worker.
+ * The hand-written HTTP, byte for byte on a real socket, against a real master with one worker, for
+ * every model. Behind nginx the bytes on the wire are nginx's, so for that model the suite talks to the
+ * worker's own port, P+1; test/model-nginx.ts checks what nginx itself does.
  */
 import t from 'tap';
-import { startMaster } from './helpers/master';
+import { modelNames } from '../lib/models';
+import { modelNode, startMaster } from './helpers/master';
 import { Conversation, oneShot } from './helpers/wire';
 
 const HEAD_TIMEOUT_MS = 300;
@@ -17,128 +20,133 @@ const failure = (status: number, reason: string) =>
 const GET11 = 'GET / HTTP/1.1\r\nHost: x\r\n\r\n';
 const CLOSE11 = 'GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n';
 
-t.test('HTTP on the wire', async (t) => {
-  const { port, master } = await startMaster(t, ['--workers', '1',
-    '--head-timeout', String(HEAD_TIMEOUT_MS), '--idle-timeout', String(IDLE_TIMEOUT_MS)]);
+for (const model of modelNames) {
+  const node = modelNode(model);
+  t.test(`HTTP on the wire, --model ${model}`, { skip: node ? false : 'needs Node >= 22.12' }, async (t) => {
+    const started = await startMaster(t, ['--workers', '1', '--model', model,
+      '--head-timeout', String(HEAD_TIMEOUT_MS), '--idle-timeout', String(IDLE_TIMEOUT_MS)], node!);
+    const { master } = started;
+    const port = model === 'nginx' ? started.port + 1 : started.port;
 
-  t.test('HTTP/1.1 keeps the connection open, and answers again on it', async (t) => {
-    const conversation = await Conversation.open(port);
-    t.teardown(() => conversation.close());
-    conversation.send(GET11);
-    t.equal(String(await conversation.read(ok().length)), ok());
-    conversation.send(GET11);
-    t.equal(String(await conversation.read(ok().length)), ok());
-  });
-
-  t.test('HTTP/1.0 without keep-alive: connection: close, then a clean FIN (no RST)', async (t) => {
-    const { data, reset } = await oneShot(port, 'GET / HTTP/1.0\r\n\r\n');
-    t.equal(String(data), ok('close'));
-    t.equal(reset, false);
-  });
-
-  t.test('HTTP/1.0 keep-alive, as ab -k asks for it', async (t) => {
-    const conversation = await Conversation.open(port);
-    t.teardown(() => conversation.close());
-    const request = 'GET / HTTP/1.0\r\nConnection: Keep-Alive\r\nHost: x\r\n\r\n';
-    conversation.send(request);
-    t.equal(String(await conversation.read(ok('keep-alive').length)), ok('keep-alive'));
-    conversation.send(request);
-    t.equal(String(await conversation.read(ok('keep-alive').length)), ok('keep-alive'));
-  });
-
-  t.test('Connection: close is honoured', async (t) => {
-    const { data, reset } = await oneShot(port, CLOSE11);
-    t.equal(String(data), ok('close'));
-    t.equal(reset, false);
-  });
-
-  t.test('HEAD gets the headers and no body; the next response on the connection is intact', async (t) => {
-    const conversation = await Conversation.open(port);
-    t.teardown(() => conversation.close());
-    conversation.send('HEAD / HTTP/1.1\r\nHost: x\r\n\r\n');
-    t.equal(String(await conversation.read(ok('', false).length)), ok('', false));
-    conversation.send(CLOSE11);
-    t.equal(String((await conversation.readToClose()).data), ok('close'));
-  });
-
-  t.test('pipelined requests are answered in order', async (t) => {
-    const { data } = await oneShot(port, `${GET11}HEAD / HTTP/1.1\r\nHost: x\r\n\r\n${CLOSE11}GET /after-close HTTP/1.1\r\nHost: x\r\n\r\n`);
-    t.equal(String(data), ok() + ok('', false) + ok('close'), 'nothing after the request that asked to close');
-  });
-
-  t.test('a request body is never read as a request', async (t) => {
-    const smuggled = 'GET /smuggled HTTP/1.1\r\nHost: x\r\n\r\n';
-    const withLength = `POST / HTTP/1.1\r\nHost: x\r\nContent-Length: ${smuggled.length}\r\n\r\n${smuggled}${CLOSE11}`;
-    t.equal(String((await oneShot(port, withLength)).data), ok() + ok('close'), 'Content-Length');
-    const chunked = `POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n` +
-      `${smuggled.length.toString(16)}\r\n${smuggled}\r\n0\r\n\r\n${CLOSE11}`;
-    t.equal(String((await oneShot(port, chunked)).data), ok() + ok('close'), 'chunked');
-    const conversation = await Conversation.open(port);
-    t.teardown(() => conversation.close());
-    conversation.send(`POST / HTTP/1.1\r\nHost: x\r\nContent-Length: ${smuggled.length}\r\n\r\n`);
-    t.equal(String(await conversation.read(ok().length)), ok(), 'answered once the head is in');
-    conversation.send(smuggled.slice(0, 10));
-    conversation.send(smuggled.slice(10) + CLOSE11);
-    t.equal(String((await conversation.readToClose()).data), ok('close'), 'a body that arrives in pieces');
-  });
-
-  t.test('bad input: the right 4xx or 5xx, then a clean close', async (t) => {
-    const cases: Array<[string, string, number, string]> = [
-      ['NUL in a header', 'GET / HTTP/1.1\r\nHost: x\r\nX: a\x00b\r\n\r\n', 400, 'Bad Request'],
-      ['space before the colon', 'GET / HTTP/1.1\r\nHost : x\r\n\r\n', 400, 'Bad Request'],
-      ['Content-Length and Transfer-Encoding', 'POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\nabc', 400, 'Bad Request'],
-      ['malformed request line', 'GET/HTTP/1.1\r\nHost: x\r\n\r\n', 400, 'Bad Request'],
-      ['bare LF', 'GET / HTTP/1.1\nHost: x\n\n', 400, 'Bad Request'],
-      ['obs-fold', 'GET / HTTP/1.1\r\nHost: x\r\nX: a\r\n b\r\n\r\n', 400, 'Bad Request'],
-      ['header injection through CR', 'GET / HTTP/1.1\r\nHost: x\r\nX: a\rSet-Cookie: y\r\n\r\n', 400, 'Bad Request'],
-      ['HTTP/1.1 without Host', 'GET / HTTP/1.1\r\n\r\n', 400, 'Bad Request'],
-      ['HTTP/2.0 in an HTTP/1 request line', 'GET / HTTP/2.0\r\nHost: x\r\n\r\n', 505, 'HTTP Version Not Supported'],
-      ['an unknown transfer coding', 'POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip, chunked\r\n\r\n', 501, 'Not Implemented'],
-      ['a head over 8 KiB', `GET / HTTP/1.1\r\nHost: x\r\nX: ${'a'.repeat(9000)}\r\n\r\n`, 431, 'Request Header Fields Too Large'],
-      ['a head over 8 KiB that never ends', `GET / HTTP/1.1\r\nHost: x\r\nX: ${'a'.repeat(20000)}`, 431, 'Request Header Fields Too Large'],
-    ];
-    for (const [name, request, status, reason] of cases) {
-      const { data, reset } = await oneShot(port, request);
-      t.equal(String(data), failure(status, reason), name);
-      t.equal(reset, false, `${name}: closed with FIN, not RST`);
-    }
-    const { data } = await oneShot(port, 'POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n');
-    t.equal(String(data), ok() + failure(400, 'Bad Request'), 'a malformed chunked body: 400 after the response');
-  });
-
-  t.test('a head that does not finish in time gets 408', async (t) => {
-    const conversation = await Conversation.open(port);
-    const started = Date.now();
-    conversation.send('GET / HTTP/1.1\r\nHost: x\r\n');
-    const { data } = await conversation.readToClose();
-    t.equal(String(data), failure(408, 'Request Timeout'));
-    t.ok(Date.now() - started >= HEAD_TIMEOUT_MS - 10, 'not before the head timeout');
-  });
-
-  t.test('slowloris, one header line at a time, still gets 408 at the head deadline', async (t) => {
-    const conversation = await Conversation.open(port);
-    conversation.send('GET / HTTP/1.1\r\n');
-    const drip = setInterval(() => conversation.send('X: a\r\n'), HEAD_TIMEOUT_MS / 5);
-    t.teardown(() => clearInterval(drip));
-    const { data } = await conversation.readToClose();
-    clearInterval(drip);
-    t.equal(String(data), failure(408, 'Request Timeout'));
-  });
-
-  t.test('a connection that sends nothing is closed after the idle timeout, without a response', async (t) => {
-    const conversation = await Conversation.open(port);
-    const { data } = await conversation.readToClose();
-    t.equal(data.length, 0);
-  });
-
-  t.test('clients that reset mid-response never take the worker down', async (t) => {
-    for (let round = 0; round < 20; round++) {
+    t.test('HTTP/1.1 keeps the connection open, and answers again on it', async (t) => {
       const conversation = await Conversation.open(port);
-      conversation.send(GET11.repeat(2000));
-      await conversation.read(1);
-      conversation.socket.resetAndDestroy();
-    }
-    t.equal(String((await oneShot(port, CLOSE11)).data), ok('close'), 'still serving');
-    t.notMatch(master.stderr.join('\n'), /exited/, 'the worker never died');
+      t.teardown(() => conversation.close());
+      conversation.send(GET11);
+      t.equal(String(await conversation.read(ok().length)), ok());
+      conversation.send(GET11);
+      t.equal(String(await conversation.read(ok().length)), ok());
+    });
+
+    t.test('HTTP/1.0 without keep-alive: connection: close, then a clean FIN (no RST)', async (t) => {
+      const { data, reset } = await oneShot(port, 'GET / HTTP/1.0\r\n\r\n');
+      t.equal(String(data), ok('close'));
+      t.equal(reset, false);
+    });
+
+    t.test('HTTP/1.0 keep-alive, as ab -k asks for it', async (t) => {
+      const conversation = await Conversation.open(port);
+      t.teardown(() => conversation.close());
+      const request = 'GET / HTTP/1.0\r\nConnection: Keep-Alive\r\nHost: x\r\n\r\n';
+      conversation.send(request);
+      t.equal(String(await conversation.read(ok('keep-alive').length)), ok('keep-alive'));
+      conversation.send(request);
+      t.equal(String(await conversation.read(ok('keep-alive').length)), ok('keep-alive'));
+    });
+
+    t.test('Connection: close is honoured', async (t) => {
+      const { data, reset } = await oneShot(port, CLOSE11);
+      t.equal(String(data), ok('close'));
+      t.equal(reset, false);
+    });
+
+    t.test('HEAD gets the headers and no body; the next response on the connection is intact', async (t) => {
+      const conversation = await Conversation.open(port);
+      t.teardown(() => conversation.close());
+      conversation.send('HEAD / HTTP/1.1\r\nHost: x\r\n\r\n');
+      t.equal(String(await conversation.read(ok('', false).length)), ok('', false));
+      conversation.send(CLOSE11);
+      t.equal(String((await conversation.readToClose()).data), ok('close'));
+    });
+
+    t.test('pipelined requests are answered in order', async (t) => {
+      const { data } = await oneShot(port, `${GET11}HEAD / HTTP/1.1\r\nHost: x\r\n\r\n${CLOSE11}GET /after-close HTTP/1.1\r\nHost: x\r\n\r\n`);
+      t.equal(String(data), ok() + ok('', false) + ok('close'), 'nothing after the request that asked to close');
+    });
+
+    t.test('a request body is never read as a request', async (t) => {
+      const smuggled = 'GET /smuggled HTTP/1.1\r\nHost: x\r\n\r\n';
+      const withLength = `POST / HTTP/1.1\r\nHost: x\r\nContent-Length: ${smuggled.length}\r\n\r\n${smuggled}${CLOSE11}`;
+      t.equal(String((await oneShot(port, withLength)).data), ok() + ok('close'), 'Content-Length');
+      const chunked = `POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n` +
+        `${smuggled.length.toString(16)}\r\n${smuggled}\r\n0\r\n\r\n${CLOSE11}`;
+      t.equal(String((await oneShot(port, chunked)).data), ok() + ok('close'), 'chunked');
+      const conversation = await Conversation.open(port);
+      t.teardown(() => conversation.close());
+      conversation.send(`POST / HTTP/1.1\r\nHost: x\r\nContent-Length: ${smuggled.length}\r\n\r\n`);
+      t.equal(String(await conversation.read(ok().length)), ok(), 'answered once the head is in');
+      conversation.send(smuggled.slice(0, 10));
+      conversation.send(smuggled.slice(10) + CLOSE11);
+      t.equal(String((await conversation.readToClose()).data), ok('close'), 'a body that arrives in pieces');
+    });
+
+    t.test('bad input: the right 4xx or 5xx, then a clean close', async (t) => {
+      const cases: Array<[string, string, number, string]> = [
+        ['NUL in a header', 'GET / HTTP/1.1\r\nHost: x\r\nX: a\x00b\r\n\r\n', 400, 'Bad Request'],
+        ['space before the colon', 'GET / HTTP/1.1\r\nHost : x\r\n\r\n', 400, 'Bad Request'],
+        ['Content-Length and Transfer-Encoding', 'POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\nabc', 400, 'Bad Request'],
+        ['malformed request line', 'GET/HTTP/1.1\r\nHost: x\r\n\r\n', 400, 'Bad Request'],
+        ['bare LF', 'GET / HTTP/1.1\nHost: x\n\n', 400, 'Bad Request'],
+        ['obs-fold', 'GET / HTTP/1.1\r\nHost: x\r\nX: a\r\n b\r\n\r\n', 400, 'Bad Request'],
+        ['header injection through CR', 'GET / HTTP/1.1\r\nHost: x\r\nX: a\rSet-Cookie: y\r\n\r\n', 400, 'Bad Request'],
+        ['HTTP/1.1 without Host', 'GET / HTTP/1.1\r\n\r\n', 400, 'Bad Request'],
+        ['HTTP/2.0 in an HTTP/1 request line', 'GET / HTTP/2.0\r\nHost: x\r\n\r\n', 505, 'HTTP Version Not Supported'],
+        ['an unknown transfer coding', 'POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip, chunked\r\n\r\n', 501, 'Not Implemented'],
+        ['a head over 8 KiB', `GET / HTTP/1.1\r\nHost: x\r\nX: ${'a'.repeat(9000)}\r\n\r\n`, 431, 'Request Header Fields Too Large'],
+        ['a head over 8 KiB that never ends', `GET / HTTP/1.1\r\nHost: x\r\nX: ${'a'.repeat(20000)}`, 431, 'Request Header Fields Too Large'],
+      ];
+      for (const [name, request, status, reason] of cases) {
+        const { data, reset } = await oneShot(port, request);
+        t.equal(String(data), failure(status, reason), name);
+        t.equal(reset, false, `${name}: closed with FIN, not RST`);
+      }
+      const { data } = await oneShot(port, 'POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n');
+      t.equal(String(data), ok() + failure(400, 'Bad Request'), 'a malformed chunked body: 400 after the response');
+    });
+
+    t.test('a head that does not finish in time gets 408', async (t) => {
+      const conversation = await Conversation.open(port);
+      const started = Date.now();
+      conversation.send('GET / HTTP/1.1\r\nHost: x\r\n');
+      const { data } = await conversation.readToClose();
+      t.equal(String(data), failure(408, 'Request Timeout'));
+      t.ok(Date.now() - started >= HEAD_TIMEOUT_MS - 10, 'not before the head timeout');
+    });
+
+    t.test('slowloris, one header line at a time, still gets 408 at the head deadline', async (t) => {
+      const conversation = await Conversation.open(port);
+      conversation.send('GET / HTTP/1.1\r\n');
+      const drip = setInterval(() => conversation.send('X: a\r\n'), HEAD_TIMEOUT_MS / 5);
+      t.teardown(() => clearInterval(drip));
+      const { data } = await conversation.readToClose();
+      clearInterval(drip);
+      t.equal(String(data), failure(408, 'Request Timeout'));
+    });
+
+    t.test('a connection that sends nothing is closed after the idle timeout, without a response', async (t) => {
+      const conversation = await Conversation.open(port);
+      const { data } = await conversation.readToClose();
+      t.equal(data.length, 0);
+    });
+
+    t.test('clients that reset mid-response never take the worker down', async (t) => {
+      for (let round = 0; round < 20; round++) {
+        const conversation = await Conversation.open(port);
+        conversation.send(GET11.repeat(2000));
+        await conversation.read(1);
+        conversation.socket.resetAndDestroy();
+      }
+      t.equal(String((await oneShot(port, CLOSE11)).data), ok('close'), 'still serving');
+      t.notMatch(master.stderr.join('\n'), /exited/, 'the worker never died');
+    });
   });
-});
+}

@@ -2,7 +2,8 @@ import t from 'tap';
 import { parseMasterMessage, parseWorkerArgv, parseWorkerMessage, workerArgv } from '../lib/ipc';
 
 t.test('worker messages are checked before the master acts on them', async (t) => {
-  t.same(parseWorkerMessage({ type: 'listening' }), { type: 'listening' });
+  t.same(parseWorkerMessage({ type: 'ready' }), { type: 'ready' });
+  t.same(parseWorkerMessage({ type: 'accepted', seq: 1 }), { type: 'accepted' });
   t.same(parseWorkerMessage({ type: 'listen-failed', syscall: 'listen', errno: -98, extra: 1 }),
     { type: 'listen-failed', syscall: 'listen', errno: -98 });
   t.same(parseWorkerMessage({ type: 'count', connections: 3, requests: 4, acceptErrors: 0 }),
@@ -19,10 +20,15 @@ t.test('worker messages are checked before the master acts on them', async (t) =
 
 t.test('master messages are checked before a worker acts on them', async (t) => {
   t.same(parseMasterMessage({ type: 'serve-shared', backlog: 511 }), { type: 'serve-shared', backlog: 511 });
-  t.same(parseMasterMessage({ type: 'serve-client', x: 1 }), { type: 'serve-client' });
+  t.same(parseMasterMessage({ type: 'serve-client', ack: true, x: 1 }), { type: 'serve-client', ack: true });
+  const serveNet = { type: 'serve-net', host: '127.0.0.1', port: 3001, backlog: 511, reusePort: true };
+  t.same(parseMasterMessage({ ...serveNet, extra: 1 }), serveNet);
   t.same(parseMasterMessage({ type: 'report' }), { type: 'report' });
+  t.same(parseMasterMessage({ type: 'serve-handed' }), { type: 'serve-handed' });
   t.same(parseMasterMessage({ type: 'stop' }), { type: 'stop' });
-  for (const bad of [undefined, [], { type: 'serve-shared' }, { type: 'serve-shared', backlog: -1 }, { type: 'x' }]) {
+  for (const bad of [undefined, [], { type: 'serve-shared' }, { type: 'serve-shared', backlog: -1 }, { type: 'x' },
+    { type: 'serve-client' }, { ...serveNet, host: 1 }, { ...serveNet, port: 70000 }, { ...serveNet, port: -1 },
+    { ...serveNet, backlog: 'x' }, { ...serveNet, reusePort: 'yes' }]) {
     t.equal(parseMasterMessage(bad), null, JSON.stringify(bad));
   }
 });

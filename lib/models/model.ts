@@ -7,6 +7,7 @@
  * `send` is the transport, so it can be tested without processes.
  */
 import type { ClientHandle, SendCallback, ServerHandle } from '../binding';
+import type { ChildProcess } from 'node:child_process';
 import type { MasterMessage } from '../ipc';
 
 export interface WorkerLink {
@@ -18,19 +19,28 @@ export interface WorkerLink {
 
 export interface Model {
   /** Takes what the workers will share (binds the port, ...). Throws a HandleError if it cannot. */
-  start(): void;
+  start(): void | Promise<void>;
+  /** Forks a worker, for the models that need their own fork (Node's cluster); else child_process.fork. */
+  fork?(workerPath: string, argv: string[]): ChildProcess;
   /** Where clients connect, known once start() has run (port 0 becomes the kernel's pick). */
   address(): { host: string; port: number };
   /** A worker was forked: give it what it needs to serve. */
   add(worker: WorkerLink): void;
   /** A worker exited: never send it anything again. */
   remove(worker: WorkerLink): void;
-  /** Releases what start() took, in this process. */
-  close(): void;
+  /** A worker acknowledged a client handle (only models that ask for acks get this). */
+  accepted?(worker: WorkerLink): void;
+  /** Releases what start() took. */
+  close(): void | Promise<void>;
 }
+
+/** A model that cannot run here (wrong Node, a missing program): one line says why and what to do. */
+export class ModelUnavailableError extends Error {}
 
 export interface ModelSettings {
   host: string;
   port: number;
   backlog: number;
+  workers: number;
+  log(line: string): void;
 }

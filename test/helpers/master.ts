@@ -2,10 +2,11 @@
  * Runs `node master.js` as a user would, reads what it prints, and guarantees teardown: the master and
  * every worker it ever forked (found in /proc by their --master-pid argument) are killed when the test ends.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
+import { hasReusePort } from '../../lib/models/reuseport';
 
 export const ROOT = path.resolve(__dirname, '..', '..');
 
@@ -86,8 +87,17 @@ export async function startMaster(t: Teardown, args: string[] = [], nodePath = p
   return { master, port: Number(port), pids: pids!.split(' ').map(Number) };
 }
 
+/**
+ * Starts a program the way a user's shell would. tap's process tracker (@tapjs/processinfo) adds its
+ * loader to NODE_OPTIONS of every process a test spawns, and it would load into every worker too, where
+ * it breaks Node's cluster handshake. `env -u` drops it after tap has added it.
+ */
+export function spawnAsUser(nodePath: string, args: string[]): ChildProcess {
+  return spawn('env', ['-u', 'NODE_OPTIONS', '-u', 'NODE_V8_COVERAGE', nodePath, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
 export function spawnMaster(t: Teardown, args: string[], nodePath = process.execPath): RunningMaster {
-  const child = spawn(nodePath, [path.join(ROOT, 'master.js'), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawnAsUser(nodePath, [path.join(ROOT, 'master.js'), ...args]);
   const master = new RunningMaster(child);
   t.teardown(async () => {
     const pid = child.pid!;
@@ -147,4 +157,17 @@ export async function waitForExit(pids: number[], limitMs: number, everyMs = 10)
     await new Promise((resolve) => setTimeout(resolve, everyMs));
   }
   return Date.now() - started;
+}
+
+/**
+ * The Node binary to run a model with: this one, except for reuseport on a Node without
+ * `listen({ reusePort })`, where it is $HANDOFF_NODE24 (set by .ci/run) if that is new enough; null if
+ * there is none, and the test skips.
+ */
+export function modelNode(model: string): string | null {
+  if (model !== 'reuseport' || hasReusePort()) return process.execPath;
+  const other = process.env.HANDOFF_NODE24;
+  if (!other) return null;
+  const version = spawnSync(other, ['-p', 'process.versions.node'], { encoding: 'utf8' }).stdout?.trim() ?? '';
+  return hasReusePort(version) ? other : null;
 }
