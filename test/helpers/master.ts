@@ -92,18 +92,24 @@ export async function startMaster(t: Teardown, args: string[] = [], nodePath = p
  * loader to NODE_OPTIONS of every process a test spawns, and it would load into every worker too, where
  * it breaks Node's cluster handshake. `env -u` drops it after tap has added it.
  */
-export function spawnAsUser(nodePath: string, args: string[]): ChildProcess {
-  return spawn('env', ['-u', 'NODE_OPTIONS', '-u', 'NODE_V8_COVERAGE', nodePath, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+export function spawnAsUser(nodePath: string, args: string[], env: Record<string, string> = {}): ChildProcess {
+  const settings = Object.entries(env).map(([name, value]) => `${name}=${value}`);
+  return spawn('env', ['-u', 'NODE_OPTIONS', '-u', 'NODE_V8_COVERAGE', ...settings, nodePath, ...args],
+    { stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
-export function spawnMaster(t: Teardown, args: string[], nodePath = process.execPath): RunningMaster {
-  const child = spawnAsUser(nodePath, [path.join(ROOT, 'master.js'), ...args]);
+export function spawnMaster(t: Teardown, args: string[], nodePath = process.execPath, env: Record<string, string> = {}): RunningMaster {
+  const child = spawnAsUser(nodePath, [path.join(ROOT, 'master.js'), ...args], env);
   const master = new RunningMaster(child);
   t.teardown(async () => {
     const pid = child.pid!;
+    // SIGTERM first, so the master can stop what it started (nginx and its temporary directory);
+    // SIGKILL if it has not exited in time.
     if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGKILL');
+      child.kill('SIGTERM');
+      const killer = setTimeout(() => child.kill('SIGKILL'), 3000);
       await master.exited;
+      clearTimeout(killer);
     }
     for (const worker of workersOf(pid)) killQuietly(worker);
   });

@@ -1,0 +1,78 @@
+/**
+ * --model nginx: a real nginx in front, one port per worker, and nothing left behind.
+ */
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import t from 'tap';
+import { NGINX_WORKERS } from '../lib/models/nginx';
+import { assertAccounted, distributionRun } from './helpers/distribution';
+import { spawnMaster, startMaster, waitForExit } from './helpers/master';
+import { oneShot } from './helpers/wire';
+
+const N = 10_000;
+const NO_NGINX = { skip: readdirSync('/usr/sbin').includes('nginx') ? false : 'nginx is not installed (apt-get install nginx)' };
+
+const tempDirs = () => readdirSync(os.tmpdir()).filter((name) => name.startsWith('handoff-nginx-'));
+
+/** Processes whose parent is `pid`, with their command name (from /proc/<pid>/stat). */
+function children(pid: number): Array<{ pid: number; comm: string }> {
+  return readdirSync('/proc').filter((entry) => /^\d+$/.test(entry)).flatMap((entry) => {
+    try {
+      const [, comm, rest] = /^\d+ \((.*)\) (.*)$/.exec(readFileSync(`/proc/${entry}/stat`, 'utf8').trim())!;
+      return Number(rest!.split(' ')[1]) === pid ? [{ pid: Number(entry), comm: comm! }] : [];
+    } catch {
+      return [];
+    }
+  });
+}
+
+t.test('nginx round-robin: each worker within NGINX_WORKERS of N/4', NO_NGINX, async (t) => {
+  const before = tempDirs();
+  const run = await distributionRun(t, 'nginx', N, 100);
+  assertAccounted(t, run, N);
+  // Each of the K nginx worker processes rotates on its own, each within 1 of an even split of what it
+  // got; added up, a Node worker is within K of N/4.
+  for (const count of run.counts) t.ok(Math.abs(count - N / 4) <= NGINX_WORKERS, `${count} is within ${NGINX_WORKERS} of ${N / 4}`);
+  t.same(tempDirs(), before, 'the temporary directory is gone');
+});
+
+t.test('nginx answers in front; its workers are ours', NO_NGINX, async (t) => {
+  const { port } = await startMaster(t, ['--model', 'nginx', '--workers', '2']);
+  const { data } = await oneShot(port, 'GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+  t.match(String(data), /^HTTP\/1\.1 200 OK\r\n/);
+  t.match(String(data), /\r\nServer: nginx/, 'the bytes on the wire are nginx\'s');
+  t.match(String(data), /\r\nx-worker: [01]\r\n/);
+  t.match(String(data), /\r\n\r\nhello nodejs$/);
+  const bad = await oneShot(port, 'GET / HTTP/1.1\r\nHost: x\r\nX: a\x00b\r\n\r\n');
+  t.match(String(bad.data), /^HTTP\/1\.1 400 /, 'nginx refuses a NUL in a header itself');
+});
+
+t.test('master SIGKILLed: nginx and the workers go too', NO_NGINX, async (t) => {
+  const { master, pids } = await startMaster(t, ['--model', 'nginx', '--workers', '2']);
+  const nginx = children(master.pid).filter((child) => child.comm === 'nginx').map((child) => child.pid);
+  t.equal(nginx.length, 1, 'nginx runs as the master\'s child');
+  const nginxWorkers = children(nginx[0]!).map((child) => child.pid);
+  t.equal(nginxWorkers.length, 2, 'with its own two workers');
+  const before = tempDirs();
+  master.child.kill('SIGKILL');
+  await master.exited;
+  const took = await waitForExit([...pids, ...nginx, ...nginxWorkers], 2000);
+  t.pass(`all gone ${took} ms after the master (nginx through PR_SET_PDEATHSIG)`);
+  // A SIGKILLed master cannot remove its temporary directory; that is all it leaves. Tidy up after it.
+  for (const name of before) rmSync(path.join(os.tmpdir(), name), { recursive: true, force: true });
+});
+
+t.test('--print-config shows the config, with one upstream per worker', async (t) => {
+  const master = spawnMaster(t, ['--model', 'nginx', '--print-config', '--port', '8000', '--workers', '3']);
+  t.equal(await master.exited, 0);
+  const config = master.stdout.join('\n');
+  t.match(config, /listen 127\.0\.0\.1:8000 backlog=511;/);
+  t.same(config.match(/server 127\.0\.0\.1:\d+;/g), ['server 127.0.0.1:8001;', 'server 127.0.0.1:8002;', 'server 127.0.0.1:8003;']);
+});
+
+t.test('no nginx: one line saying how to install it, exit code 1', async (t) => {
+  const master = spawnMaster(t, ['--model', 'nginx', '--port', '0'], process.execPath, { HANDOFF_NGINX: '/nonexistent/nginx' });
+  t.equal(await master.exited, 1);
+  t.same(master.stderr, ['handoff: --model nginx needs nginx: apt-get install nginx (or your system\'s package)']);
+});
