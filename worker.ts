@@ -10,6 +10,7 @@
  * (lib/http.ts). When the master asks, it reports its count; when the master's channel closes, it exits.
  */
 import net from 'node:net';
+import os from 'node:os';
 import {
   asClientHandle, asServerHandle, listen, socketFromClientHandle, type ClientHandle, type HandleError,
 } from './lib/binding';
@@ -51,7 +52,7 @@ function serve(socket: net.Socket): void {
 function serveNet({ host, port, backlog, reusePort }: Extract<MasterMessage, { type: 'serve-net' }>): void {
   const server = net.createServer(serve);
   server.once('error', (error: NodeJS.ErrnoException) =>
-    tell({ type: 'listen-failed', syscall: error.syscall ?? 'listen', errno: error.errno ?? 0 }));
+    tell({ type: 'listen-failed', syscall: error.syscall ?? 'listen', errno: error.errno ?? -os.constants.errno.EINVAL }));
   // `reusePort` is Node >= 22.12; the master refuses the reuseport model on older versions.
   const options: net.ListenOptions & { reusePort?: boolean } = { host, port, backlog, reusePort };
   server.listen(options, () => tell({ type: 'ready' }));
@@ -86,8 +87,6 @@ process.on('message', (raw: unknown, received: unknown) => {
       return serveNet(message);
     case 'report':
       return tell({ type: 'count', ...tally });
-    case 'stop':
-      return process.disconnect();
   }
 });
 

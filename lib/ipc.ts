@@ -20,8 +20,7 @@ export type MasterMessage =
   | { type: 'serve-client'; ack: boolean }
   | { type: 'serve-handed' }
   | { type: 'serve-net'; host: string; port: number; backlog: number; reusePort: boolean }
-  | { type: 'report' }
-  | { type: 'stop' };
+  | { type: 'report' };
 
 /** Worker → master. Errors travel as errno numbers, like Node's own cluster (shared_handle.js). */
 export type WorkerMessage =
@@ -46,7 +45,8 @@ export function parseWorkerMessage(value: unknown): WorkerMessage | null {
     case 'accepted':
       return { type: value.type };
     case 'listen-failed':
-      if (typeof value.syscall !== 'string' || !Number.isInteger(value.errno)) return null;
+      // A libuv errno is negative; anything else would make util.getSystemErrorName() throw in the master.
+      if (typeof value.syscall !== 'string' || !Number.isInteger(value.errno) || (value.errno as number) >= 0) return null;
       return { type: 'listen-failed', syscall: value.syscall, errno: value.errno as number };
     case 'count':
       if (!isCount(value.connections) || !isCount(value.requests) || !isCount(value.acceptErrors)) return null;
@@ -69,7 +69,6 @@ export function parseMasterMessage(value: unknown): MasterMessage | null {
       return { type: 'serve-net', host: value.host, port: value.port, backlog: value.backlog, reusePort: value.reusePort };
     case 'serve-handed':
     case 'report':
-    case 'stop':
       return { type: value.type };
     default:
       return null;

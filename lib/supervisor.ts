@@ -10,7 +10,7 @@
  *   - A worker that dies is forked again at once; one that keeps dying within a second of starting is
  *     forked again after a delay that doubles each time, so a crash loop never becomes a fork bomb.
  */
-import { fork, type ChildProcess } from 'node:child_process';
+import { fork, type ChildProcess, type ForkOptions, type StdioOptions } from 'node:child_process';
 import { HandleError, sendHandle, type ClientHandle, type SendCallback, type ServerHandle } from './binding';
 import { parseWorkerMessage, type MasterMessage, type WorkerCount, type WorkerMessage } from './ipc';
 import type { WorkerTally } from './report';
@@ -28,6 +28,22 @@ const EXIT_TIMEOUT_MS = 1000;
 const START_TIMEOUT_MS = 10_000;
 
 export class WorkersNotReadyError extends Error {}
+
+/**
+ * Profilers load themselves into the master through NODE_OPTIONS (clinic doctor, bubbleprof) or
+ * through the command line (clinic flame's 0x: `--prof -r ...`), and fork() hands both to every worker:
+ * a second copy of the profiler in a worker fights the master's over files and fds, and the worker dies.
+ * HANDOFF_WORKER_NODE_OPTIONS, when set, makes workers plain: that NODE_OPTIONS, and no inherited
+ * execArgv (scripts/profile.ts sets it).
+ */
+function workerOptions(): ForkOptions {
+  const stdio: StdioOptions = ['ignore', 'inherit', 'inherit', 'ipc'];
+  const override = process.env.HANDOFF_WORKER_NODE_OPTIONS;
+  if (override === undefined) return { stdio };
+  const env: NodeJS.ProcessEnv = { ...process.env, NODE_OPTIONS: override };
+  delete env.HANDOFF_WORKER_NODE_OPTIONS;
+  return { stdio, env, execArgv: [] };
+}
 
 export interface SupervisorOptions {
   workers: number;
@@ -90,8 +106,7 @@ export class Supervisor {
     // stdin is not the workers' to read; stdout and stderr are shared, so their lines reach the terminal.
     const { model, workerPath } = this.options;
     const argv = this.options.workerArgv(index);
-    const child = model.fork ? model.fork(workerPath, argv)
-      : fork(workerPath, argv, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const child = model.fork ? model.fork(workerPath, argv) : fork(workerPath, argv, workerOptions());
     const slot = new WorkerSlot(index, child);
     this.slots[index] = slot;
     child.on('message', (raw: unknown) => {

@@ -3,7 +3,7 @@
  * workers say they accepted, and it adds up to the number of connections made.
  */
 import t from 'tap';
-import { load } from './helpers/load';
+import { load } from '../lib/load';
 import { startMaster, workersOf } from './helpers/master';
 
 const CONNECTIONS = 2000;

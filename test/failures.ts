@@ -4,7 +4,7 @@
 import { execFileSync } from 'node:child_process';
 import net from 'node:net';
 import t from 'tap';
-import { load } from './helpers/load';
+import { load } from '../lib/load';
 import { spawnMaster, startMaster, waitForExit, workersOf } from './helpers/master';
 
 t.test('a port in use: one readable line, exit code 1, no worker left', async (t) => {

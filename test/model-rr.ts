@@ -4,7 +4,7 @@
 import { readdirSync } from 'node:fs';
 import t from 'tap';
 import { assertAccounted, distributionRun } from './helpers/distribution';
-import { load } from './helpers/load';
+import { load } from '../lib/load';
 import { startMaster } from './helpers/master';
 
 const N = 10_000;

@@ -3,7 +3,7 @@
  * SIGINT and the master's report. And the accounting every model must pass.
  */
 import type { Test } from 'tap';
-import { load, type LoadResult } from './load';
+import { load, type LoadResult } from '../../lib/load';
 import { startMaster, workersOf, type Report } from './master';
 
 export interface DistributionRun {

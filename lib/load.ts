@@ -1,6 +1,8 @@
 /**
- * A small load: `total` requests, `concurrency` at a time, each on a new TCP connection (undici's
- * `reset: true` sends `connection: close`, as ab does without -k). Tallies responses by x-worker.
+ * lib/load.ts — a small load generator on undici: `total` requests, `concurrency` at a time, each on a
+ * new TCP connection, as ab sends them without -k (undici's `reset: true` sends `connection: close` and
+ * the pool opens a new connection for the next request). It tallies responses by `x-worker`, so the
+ * client's view of the distribution can be set beside the workers' own counts.
  */
 import { Pool } from 'undici';
 

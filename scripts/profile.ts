@@ -1,0 +1,115 @@
+/**
+ * scripts/profile.ts — `npm run profile -- <doctor|flame|bubbleprof> [--model shared|rr] [-n N] [-c C]`
+ *
+ * Runs clinic on the process that really does the work under load. clinic follows only the process it
+ * starts (clinicjs/node-clinic#387), so that process has to be the right one:
+ *   - shared: scripts/serve-one.js, one process doing what a shared-model worker does;
+ *   - rr: master.js --model rr itself, since the master accepts every connection and sendmsg()s it on.
+ *     Its workers must not load clinic too: clinic injects itself through NODE_OPTIONS, which forked
+ *     processes inherit, so we hand the workers the NODE_OPTIONS we had (HANDOFF_WORKER_NODE_OPTIONS).
+ *
+ * We wait for the target's "listening on" line, run ab (or scripts/load.js without ab), then send clinic
+ * SIGINT. clinic relays it, the target stops as on Ctrl-C (the rr master stops its workers), and clinic
+ * writes its HTML report. We do not use clinic's --on-port: its port detector (the on-net-listen
+ * package) calls `resource.owner.once('listening')` for every TCP server handle it sees created, and a
+ * raw handle from _createServerHandle has no owner, so the target dies with a TypeError. (--on-port also
+ * ends the target with an emitted 'beforeExit' rather than a signal.)
+ */
+import { execFile, spawn, spawnSync } from 'node:child_process';
+import { readdirSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { parseArgs, promisify } from 'node:util';
+
+const ROOT = path.resolve(__dirname, '..');
+const TOOLS = ['doctor', 'flame', 'bubbleprof'];
+const TARGETS: Record<string, string[]> = {
+  shared: [path.join(ROOT, 'scripts', 'serve-one.js'), '--port', '0'],
+  rr: [path.join(ROOT, 'master.js'), '--model', 'rr', '--workers', '2', '--port', '0'],
+};
+const USAGE = 'usage: npm run profile -- <doctor|flame|bubbleprof> [--model shared|rr] [-n 20000] [-c 50] [--dest .clinic]';
+
+function fail(line: string, code: number): never {
+  console.error(`profile: ${line}`);
+  process.exit(code);
+}
+
+async function runLoad(url: string, total: string, concurrency: string): Promise<void> {
+  const hasAb = spawnSync('sh', ['-c', 'command -v ab']).status === 0;
+  const [command, args] = hasAb
+    ? ['ab', ['-q', '-n', total, '-c', concurrency, url]]
+    : [process.execPath, [path.join(ROOT, 'scripts', 'load.js'), '-n', total, '-c', concurrency, url]];
+  const { stdout } = await promisify(execFile)(command, args as string[]);
+  const summary = stdout.split('\n').filter((line) => /Requests per second|Failed requests|req\/s/.test(line));
+  console.log(`profile: ${hasAb ? 'ab' : 'scripts/load.js'}: ${summary.map((line) => line.replace(/\s+/g, ' ').trim()).join('; ')}`);
+}
+
+function newestReport(dest: string): string | null {
+  const reports = readdirSync(dest).filter((name) => name.endsWith('.html')).map((name) => path.join(dest, name));
+  reports.sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs);
+  return reports[0] ?? null;
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function main(): Promise<void> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      allowPositionals: true,
+      options: {
+        model: { type: 'string', default: 'shared' },
+        n: { type: 'string', short: 'n', default: '20000' },
+        c: { type: 'string', short: 'c', default: '50' },
+        dest: { type: 'string', default: path.join(ROOT, '.clinic') },
+      },
+    });
+  } catch (error) {
+    fail(`${(error as Error).message}\n${USAGE}`, 2);
+  }
+  const { values, positionals } = parsed;
+  const [tool] = positionals;
+  if (!tool || !TOOLS.includes(tool)) fail(USAGE, 2);
+  const target = TARGETS[values.model];
+  if (!target) fail(`--model must be shared or rr, not '${values.model}'`, 2);
+
+  const clinic = spawn(process.execPath, [require.resolve('clinic/bin.js'), tool, '--dest', values.dest, '--',
+    process.execPath, ...target], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    // NO_INSIGHT: without a terminal, clinic otherwise waits silently on a consent prompt.
+    env: { ...process.env, NO_INSIGHT: '1', HANDOFF_WORKER_NODE_OPTIONS: process.env.NODE_OPTIONS ?? '' },
+  });
+  const exited = new Promise<number | null>((resolve) => clinic.once('exit', (code) => resolve(code)));
+  const workerPids: number[] = [];
+  let loaded: Promise<void> | null = null;
+  createInterface({ input: clinic.stdout! }).on('line', (line) => {
+    console.log(line);
+    const pids = /^handoff: worker pids ([\d ]+) /.exec(line);
+    if (pids) workerPids.push(...pids[1]!.split(' ').map(Number));
+    const listening = /listening on (http:\/\/\S+)/.exec(line);
+    if (listening && !loaded) {
+      loaded = runLoad(listening[1]!, values.n, values.c).finally(() => clinic.kill('SIGINT'));
+    }
+  });
+  const code = await exited;
+  if (loaded) await loaded;
+  const left = workerPids.filter(isAlive);
+  for (const pid of left) process.kill(pid, 'SIGKILL');
+  if (left.length > 0) fail(`workers ${left.join(' ')} outlived the profiled master; killed them`, 1);
+  if (code !== 0) fail(`clinic exited with code ${code}`, 1);
+  const report = newestReport(values.dest);
+  if (!report) fail(`clinic wrote no HTML report in ${values.dest}`, 1);
+  console.log(`profile: report at ${report}`);
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});

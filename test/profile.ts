@@ -1,0 +1,30 @@
+/**
+ * npm run profile: clinic doctor on the process that serves, under a small load, leaves a report and
+ * no process behind.
+ */
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import t from 'tap';
+import { ROOT, RunningMaster, isAlive, killQuietly, spawnAsUser } from './helpers/master';
+
+for (const model of ['shared', 'rr']) {
+  t.test(`clinic doctor --model ${model}: a non-empty HTML report, and nothing left running`, async (t) => {
+    const dest = mkdtempSync(path.join(os.tmpdir(), 'handoff-clinic-'));
+    t.teardown(() => rmSync(dest, { recursive: true, force: true }));
+    const child = spawnAsUser(process.execPath, [path.join(ROOT, 'scripts', 'profile.js'), 'doctor',
+      '--model', model, '-n', '2000', '-c', '20', '--dest', dest]);
+    const run = new RunningMaster(child);
+    t.teardown(() => child.kill('SIGKILL'));
+    t.equal(await run.exited, 0, run.stderr.join('\n'));
+    const [, report] = await run.waitForLine(/^profile: report at (.+)$/);
+    t.equal(path.dirname(report!), dest, 'the report is where --dest says');
+    t.ok(statSync(report!).size > 10_000, `${report} has ${statSync(report!).size} bytes`);
+    t.match(readFileSync(report!, 'utf8').slice(0, 2000), /<html/i);
+    const [, pidList] = await run.waitForLine(/^handoff: (?:worker pids ([\d ]+) |1 workers listening)/);
+    const pids = (pidList ?? '').split(' ').filter(Boolean).map(Number);
+    t.teardown(() => pids.forEach(killQuietly));
+    t.same(pids.filter(isAlive), [], 'no worker outlived the profiled process');
+    t.match(run.stdout.join('\n'), /^worker \d+ got \d+ connections$/m, 'the target stopped as on Ctrl-C and reported');
+  });
+}
