@@ -106,7 +106,7 @@ async function main(): Promise<void> {
   const { host, port } = model.address();
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}/`;
   console.log(`handoff: ${options.workers} workers listening on ${url} ` +
-    `(model ${options.model}, backlog ${options.backlog})`);
+    `(model ${options.model}, backlog ${options.backlog}), ready ${Math.round(process.uptime() * 1000)} ms after start`);
   console.log(`handoff: worker pids ${supervisor.pids().join(' ')} (x-worker 0..${options.workers - 1}); ` +
     'Ctrl-C prints the counts');
 }

@@ -34,8 +34,9 @@ function tell(message: WorkerMessage): void {
 
 function onConnection(error: HandleError | null, clientHandle: ClientHandle | null): void {
   if (error) {
-    // EMFILE and friends: libuv has already closed the connection it could not accept
-    // (uv__emfile_trick in deps/uv/src/unix/stream.c). The listening socket is fine; carry on.
+    // Rare: libuv absorbs EMFILE itself (uv__emfile_trick in deps/uv/src/unix/stream.c closes a spare
+    // fd, accepts and closes the queued connections, reports nothing). What does get here (ENOBUFS,
+    // EMFILE with no spare fd) leaves the listening socket fine: count it and carry on.
     tally.acceptErrors++;
     console.error(`worker ${settings.index} (pid ${process.pid}): ${error.message}`);
     return;

@@ -11,6 +11,8 @@ const CONCURRENCY = 50;
 
 t.test('N new connections: N byte-exact responses, and the master\'s counts match the client\'s tally', async (t) => {
   const { master, port, pids } = await startMaster(t, ['--workers', '4']);
+  const [, readyMs] = await master.waitForLine(/, ready (\d+) ms after start$/);
+  t.ok(Number(readyMs) < 1000, `all 4 workers listening ${readyMs} ms after the master started`);
   const result = await load(port, CONNECTIONS, CONCURRENCY);
   t.equal(result.failures, 0, 'no request failed');
   t.same([...result.statuses], [[200, CONNECTIONS]], 'every status is 200');

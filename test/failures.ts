@@ -5,6 +5,7 @@ import { execFileSync } from 'node:child_process';
 import net from 'node:net';
 import t from 'tap';
 import { load } from '../lib/load';
+import { Conversation, oneShot } from './helpers/wire';
 import { spawnMaster, startMaster, waitForExit, workersOf } from './helpers/master';
 
 t.test('a port in use: one readable line, exit code 1, no worker left', async (t) => {
@@ -61,4 +62,24 @@ t.test('a worker that dies is replaced, and the new one listens on the same sock
   const report = await master.stop();
   t.same([...report.connections.keys()].sort(), [pids[0], Number(newPid)].sort());
   t.equal([...report.connections.values()].reduce((a, b) => a + b, 0), 200);
+});
+
+t.test('out of fds (EMFILE): libuv drops the excess connections itself, and the worker survives', async (t) => {
+  // 64 fds for the master and its worker; Node itself uses about 20 of them. libuv keeps one spare fd:
+  // on EMFILE it closes it, accepts and closes what is queued, and reopens it (uv__emfile_trick() in
+  // deps/uv/src/unix/stream.c), and onconnection never hears of it.
+  const { master, port, pids } = await startMaster(t, ['--workers', '1', '--idle-timeout', '60000'], process.execPath,
+    ['prlimit', '--nofile=64']);
+  const clients = await Promise.all(Array.from({ length: 100 }, () => Conversation.open(port)));
+  t.teardown(() => clients.forEach((client) => client.close()));
+  await Promise.race(clients.map((client) => client.closed));
+  t.pass('a connection the worker had no fd for was closed by the server');
+  clients.forEach((client) => client.close());
+  // Descriptors come back as the worker sees its clients go; then a request gets through.
+  let answer = '';
+  while (!answer.endsWith('hello nodejs')) answer = String((await oneShot(port, 'GET / HTTP/1.0\r\n\r\n')).data);
+  const report = await master.stop();
+  const accepted = report.connections.get(pids[0]!) ?? 0;
+  t.ok(accepted > 1 && accepted < 101, `the same worker, never replaced, accepted ${accepted} of 101`);
+  t.notMatch(report.stdout.join('\n'), /failed accepts/, 'no accept error ever reached JavaScript');
 });

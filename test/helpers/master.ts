@@ -76,8 +76,9 @@ export interface Started {
 }
 
 /** Starts a master; resolves once all its workers listen. `--port 0` unless the args name a port. */
-export async function startMaster(t: Teardown, args: string[] = [], nodePath = process.execPath): Promise<Started> {
-  const master = spawnMaster(t, args.includes('--port') ? args : ['--port', '0', ...args], nodePath);
+export async function startMaster(t: Teardown, args: string[] = [], nodePath = process.execPath,
+  wrapper: string[] = []): Promise<Started> {
+  const master = spawnMaster(t, args.includes('--port') ? args : ['--port', '0', ...args], nodePath, {}, wrapper);
   const ready = master.waitForLine(/^handoff: \d+ workers listening on http:\/\/[^:]+:(\d+)\//);
   const failed = master.exited.then((code) => {
     throw new Error(`master exited (${code}) before listening: ${master.stderr.join('\n')}`);
@@ -98,8 +99,11 @@ export function spawnAsUser(nodePath: string, args: string[], env: Record<string
     { stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
-export function spawnMaster(t: Teardown, args: string[], nodePath = process.execPath, env: Record<string, string> = {}): RunningMaster {
-  const child = spawnAsUser(nodePath, [path.join(ROOT, 'master.js'), ...args], env);
+/** `wrapper` runs before node and execs it, keeping the pid: `prlimit --nofile=64`, say. */
+export function spawnMaster(t: Teardown, args: string[], nodePath = process.execPath, env: Record<string, string> = {},
+  wrapper: string[] = []): RunningMaster {
+  const [program, ...programArgs] = [...wrapper, nodePath, path.join(ROOT, 'master.js'), ...args] as [string, ...string[]];
+  const child = spawnAsUser(program, programArgs, env);
   const master = new RunningMaster(child);
   t.teardown(async () => {
     const pid = child.pid!;
