@@ -29,8 +29,8 @@ function log(line: string): void {
 
 /** One readable line for the errors a user can cause or fix; anything else is a bug and keeps its stack. */
 function describeStartError(error: unknown, options: MasterOptions): string | null {
-  const where = `port ${options.port} on ${options.host}`;
   if (error instanceof HandleError) {
+    const where = `port ${error.port ?? options.port} on ${options.host}`;
     if (error.code === 'EADDRINUSE') return `${where} is already in use`;
     if (error.code === 'EACCES') return `${where} needs privileges (ports below 1024 do)`;
     if (error.code === 'EADDRNOTAVAIL') return `${options.host} is not an address of this machine`;

@@ -12,7 +12,7 @@
 import net from 'node:net';
 import os from 'node:os';
 import {
-  asClientHandle, asServerHandle, listen, socketFromClientHandle, type ClientHandle, type HandleError,
+  asClientHandle, asServerHandle, boundAddress, listen, socketFromClientHandle, type ClientHandle, type HandleError,
 } from './lib/binding';
 import { responseBytes, serveHttp, type ResponderOptions } from './lib/http';
 import { parseMasterMessage, parseWorkerArgv, type MasterMessage, type WorkerMessage } from './lib/ipc';
@@ -53,7 +53,7 @@ function serve(socket: net.Socket): void {
 function serveNet({ host, port, backlog, reusePort }: Extract<MasterMessage, { type: 'serve-net' }>): void {
   const server = net.createServer(serve);
   server.once('error', (error: NodeJS.ErrnoException) =>
-    tell({ type: 'listen-failed', syscall: error.syscall ?? 'listen', errno: error.errno ?? -os.constants.errno.EINVAL }));
+    tell({ type: 'listen-failed', syscall: error.syscall ?? 'listen', errno: error.errno ?? -os.constants.errno.EINVAL, port }));
   // `reusePort` is Node >= 22.12; the master refuses the reuseport model on older versions.
   const options: net.ListenOptions & { reusePort?: boolean } = { host, port, backlog, reusePort };
   server.listen(options, () => tell({ type: 'ready' }));
@@ -71,7 +71,7 @@ process.on('message', (raw: unknown, received: unknown) => {
       } catch (error) {
         // EADDRINUSE is caught in the master (see bindServerHandle); this is for what only listen() knows.
         const { syscall, errno } = error as HandleError;
-        tell({ type: 'listen-failed', syscall, errno });
+        tell({ type: 'listen-failed', syscall, errno, port: boundAddress(handle).port });
       }
       return;
     }

@@ -44,6 +44,8 @@ type CreateServerHandle = (address: string, port: number, addressType: 4 | 6) =>
 /** A libuv error as data: `code` is what `util.getSystemErrorName` calls the errno (EADDRINUSE, EMFILE). */
 export class HandleError extends Error {
   readonly code: string;
+  /** The port involved, when the error came from a listen() on one (a worker's, for instance). */
+  port?: number;
   constructor(readonly syscall: string, readonly errno: number) {
     const code = util.getSystemErrorName(errno);
     super(`${syscall} ${code}`);

@@ -26,7 +26,7 @@ export type MasterMessage =
 export type WorkerMessage =
   | { type: 'ready' }
   | { type: 'accepted' }
-  | { type: 'listen-failed'; syscall: string; errno: number }
+  | { type: 'listen-failed'; syscall: string; errno: number; port: number }
   | { type: 'count'; connections: number; requests: number; acceptErrors: number };
 
 export type WorkerCount = Extract<WorkerMessage, { type: 'count' }>;
@@ -46,8 +46,9 @@ export function parseWorkerMessage(value: unknown): WorkerMessage | null {
       return { type: value.type };
     case 'listen-failed':
       // A libuv errno is negative; anything else would make util.getSystemErrorName() throw in the master.
-      if (typeof value.syscall !== 'string' || !Number.isInteger(value.errno) || (value.errno as number) >= 0) return null;
-      return { type: 'listen-failed', syscall: value.syscall, errno: value.errno as number };
+      if (typeof value.syscall !== 'string' || !Number.isInteger(value.errno) || (value.errno as number) >= 0 ||
+        !isCount(value.port)) return null;
+      return { type: 'listen-failed', syscall: value.syscall, errno: value.errno as number, port: value.port };
     case 'count':
       if (!isCount(value.connections) || !isCount(value.requests) || !isCount(value.acceptErrors)) return null;
       return { type: 'count', connections: value.connections, requests: value.requests, acceptErrors: value.acceptErrors };

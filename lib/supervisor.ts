@@ -131,6 +131,7 @@ export class Supervisor {
         return;
       case 'listen-failed': {
         const error = new HandleError(message.syscall, message.errno);
+        error.port = message.port;
         if (this.started) return this.started.reject(error);
         this.options.log(`worker ${slot.index} (pid ${slot.child.pid}) could not listen: ${error.code}`);
         slot.child.kill('SIGKILL');

@@ -4,12 +4,12 @@ import { parseMasterMessage, parseWorkerArgv, parseWorkerMessage, workerArgv } f
 t.test('worker messages are checked before the master acts on them', async (t) => {
   t.same(parseWorkerMessage({ type: 'ready' }), { type: 'ready' });
   t.same(parseWorkerMessage({ type: 'accepted', seq: 1 }), { type: 'accepted' });
-  t.same(parseWorkerMessage({ type: 'listen-failed', syscall: 'listen', errno: -98, extra: 1 }),
-    { type: 'listen-failed', syscall: 'listen', errno: -98 });
+  t.same(parseWorkerMessage({ type: 'listen-failed', syscall: 'listen', errno: -98, port: 3001, extra: 1 }),
+    { type: 'listen-failed', syscall: 'listen', errno: -98, port: 3001 });
   t.same(parseWorkerMessage({ type: 'count', connections: 3, requests: 4, acceptErrors: 0 }),
     { type: 'count', connections: 3, requests: 4, acceptErrors: 0 });
-  for (const bad of [null, 'count', 7, {}, { type: 'nope' }, { type: 'listen-failed', syscall: 1, errno: -98 },
-    { type: 'listen-failed', syscall: 'listen', errno: 'x' }, { type: 'listen-failed', syscall: 'listen', errno: 0 },
+  for (const bad of [null, 'count', 7, {}, { type: 'nope' }, { type: 'listen-failed', syscall: 1, errno: -98, port: 1 }, { type: 'listen-failed', syscall: 'listen', errno: -98 },
+    { type: 'listen-failed', syscall: 'listen', errno: 'x', port: 1 }, { type: 'listen-failed', syscall: 'listen', errno: 0, port: 1 },
     { type: 'count', connections: -1, requests: 0, acceptErrors: 0 },
     { type: 'count', connections: 1.5, requests: 0, acceptErrors: 0 },
     { type: 'count', connections: 1, requests: '2', acceptErrors: 0 },

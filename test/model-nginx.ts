@@ -2,12 +2,13 @@
  * --model nginx: a real nginx in front, one port per worker, and nothing left behind.
  */
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import t from 'tap';
 import { NGINX_WORKERS } from '../lib/models/nginx';
 import { assertAccounted, distributionRun } from './helpers/distribution';
-import { spawnMaster, startMaster, waitForExit } from './helpers/master';
+import { spawnMaster, startMaster, waitForExit, workersOf } from './helpers/master';
 import { oneShot } from './helpers/wire';
 
 const N = 10_000;
@@ -69,6 +70,18 @@ t.test('--print-config shows the config, with one upstream per worker', async (t
   const config = master.stdout.join('\n');
   t.match(config, /listen 127\.0\.0\.1:8000 backlog=511;/);
   t.same(config.match(/server 127\.0\.0\.1:\d+;/g), ['server 127.0.0.1:8001;', 'server 127.0.0.1:8002;', 'server 127.0.0.1:8003;']);
+});
+
+t.test('a worker port in use: the line names that port, exit code 1, nothing left', NO_NGINX, async (t) => {
+  const squatter = net.createServer().listen(0, '127.0.0.1');
+  await new Promise((resolve) => squatter.once('listening', resolve));
+  t.teardown(() => squatter.close());
+  const taken = (squatter.address() as net.AddressInfo).port;
+  // Worker 1 listens on P+2: make P+2 the taken port.
+  const master = spawnMaster(t, ['--model', 'nginx', '--workers', '2', '--port', String(taken - 2)]);
+  t.equal(await master.exited, 1);
+  t.same(master.stderr, [`handoff: port ${taken} on 127.0.0.1 is already in use`]);
+  t.same(workersOf(master.pid), []);
 });
 
 t.test('no nginx: one line saying how to install it, exit code 1', async (t) => {

@@ -92,11 +92,13 @@ export async function startMaster(t: Teardown, args: string[] = [], nodePath = p
  * Starts a program the way a user's shell would. tap's process tracker (@tapjs/processinfo) adds its
  * loader to NODE_OPTIONS of every process a test spawns, and it would load into every worker too, where
  * it breaks Node's cluster handshake. `env -u` drops it after tap has added it.
+ * `setpriv --pdeathsig SIGTERM` makes the kernel stop the program if the test process dies before its
+ * teardown runs (a tap timeout, a Ctrl-C): no master outlives its test, and its workers follow it.
  */
 export function spawnAsUser(nodePath: string, args: string[], env: Record<string, string> = {}): ChildProcess {
   const settings = Object.entries(env).map(([name, value]) => `${name}=${value}`);
-  return spawn('env', ['-u', 'NODE_OPTIONS', '-u', 'NODE_V8_COVERAGE', ...settings, nodePath, ...args],
-    { stdio: ['ignore', 'pipe', 'pipe'] });
+  return spawn('setpriv', ['--pdeathsig', 'SIGTERM', '--', 'env', '-u', 'NODE_OPTIONS', '-u', 'NODE_V8_COVERAGE',
+    ...settings, nodePath, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
 /** `wrapper` runs before node and execs it, keeping the pid: `prlimit --nofile=64`, say. */
