@@ -1,38 +1,102 @@
 /**
- * lib/load.ts — a small load generator on undici: `total` requests, `concurrency` at a time, each on a
- * new TCP connection, as ab sends them without -k (undici's `reset: true` sends `connection: close` and
- * the pool opens a new connection for the next request). It tallies responses by `x-worker`, so the
- * client's view of the distribution can be set beside the workers' own counts.
+ * lib/load.ts — a load generator on undici, with ab's meaning for its numbers.
+ *
+ * `requests` requests, `concurrency` at a time. Without keep-alive every request goes on a new TCP
+ * connection, as ab sends them without -k (undici's `reset: true` sends `connection: close`, and the pool
+ * opens a new connection for the next request); that is how you see the distribution of connections.
+ * With keep-alive the pool keeps `concurrency` connections and every request rides one of them, which
+ * shows that a model distributes connections, not requests. Responses are tallied by `x-worker`, so the
+ * client's view of the distribution can be set beside the workers' own counts. Latency goes into an HDR
+ * histogram (hdr-histogram-js) in microseconds, so percentiles stay exact to 3 digits at any count.
  */
+import * as hdr from 'hdr-histogram-js';
 import { Pool } from 'undici';
 
-export interface LoadResult {
-  byWorker: Map<number, number>;
-  bodyBytes: number;
-  statuses: Map<number, number>;
-  failures: number;
+/** Every request gives up after this long: a load run never hangs on a server that stopped answering. */
+export const REQUEST_TIMEOUT_MS = 10_000;
+
+export interface LoadOptions {
+  url: URL;
+  requests: number;
+  concurrency: number;
+  keepAlive: boolean;
+  timeoutMs?: number;
+  /** Called after each finished request (for a progress bar). */
+  onProgress?: (done: number) => void;
 }
 
-export async function load(port: number, total: number, concurrency: number): Promise<LoadResult> {
-  const pool = new Pool(`http://127.0.0.1:${port}`, { connections: concurrency, pipelining: 1 });
-  const result: LoadResult = { byWorker: new Map(), bodyBytes: 0, statuses: new Map(), failures: 0 };
-  let next = 0;
+export type FailureCause = 'refused' | 'reset' | 'timeout' | 'badStatus' | 'other';
+
+export interface LoadRun {
+  requests: number;
+  seconds: number;
+  requestsPerSecond: number;
+  /** Latency in milliseconds, from the request's start to the last byte of its body. */
+  latencyMs: { p50: number; p90: number; p99: number; max: number };
+  byWorker: Map<number, number>;
+  statuses: Map<number, number>;
+  failures: Record<FailureCause, number>;
+  bodyBytes: number;
+}
+
+/** undici puts the socket error's code on the error or on its cause. */
+function causeOf(error: unknown): FailureCause {
+  const codes = [error, (error as { cause?: unknown })?.cause].map((each) => (each as { code?: string })?.code);
+  if (codes.includes('ECONNREFUSED')) return 'refused';
+  if (codes.some((code) => code === 'ECONNRESET' || code === 'EPIPE' || code === 'UND_ERR_SOCKET')) return 'reset';
+  if (codes.some((code) => code?.startsWith('UND_ERR_') && code.endsWith('TIMEOUT'))) return 'timeout';
+  return 'other';
+}
+
+function increment<K>(map: Map<K, number>, key: K): void {
+  map.set(key, (map.get(key) ?? 0) + 1);
+}
+
+export async function runLoad(options: LoadOptions): Promise<LoadRun> {
+  const timeout = options.timeoutMs ?? REQUEST_TIMEOUT_MS;
+  const pool = new Pool(options.url.origin, {
+    connections: options.concurrency, pipelining: 1, connectTimeout: timeout,
+    headersTimeout: timeout, bodyTimeout: timeout,
+  });
+  const histogram = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: timeout * 1000 * 2, numberOfSignificantValueDigits: 3 });
+  const failures: Record<FailureCause, number> = { refused: 0, reset: 0, timeout: 0, badStatus: 0, other: 0 };
+  const run = { byWorker: new Map<number, number>(), statuses: new Map<number, number>(), bodyBytes: 0 };
+  const path = options.url.pathname + options.url.search;
+  let started = 0;
+  let done = 0;
   const client = async () => {
-    while (next < total) {
-      next++;
+    while (started < options.requests) {
+      started++;
+      const begin = process.hrtime.bigint();
       try {
-        const response = await pool.request({ path: '/', method: 'GET', reset: true, headersTimeout: 10_000 });
+        const response = await pool.request({ path, method: 'GET', reset: !options.keepAlive });
         const body = Buffer.from(await response.body.arrayBuffer());
+        histogram.recordValue(Number((process.hrtime.bigint() - begin) / 1000n));
+        increment(run.statuses, response.statusCode);
+        if (response.statusCode !== 200) failures.badStatus++;
         const worker = Number(response.headers['x-worker']);
-        result.byWorker.set(worker, (result.byWorker.get(worker) ?? 0) + 1);
-        result.statuses.set(response.statusCode, (result.statuses.get(response.statusCode) ?? 0) + 1);
-        result.bodyBytes += body.length;
-      } catch {
-        result.failures++;
+        if (Number.isInteger(worker)) increment(run.byWorker, worker);
+        run.bodyBytes += body.length;
+      } catch (error) {
+        failures[causeOf(error)]++;
       }
+      options.onProgress?.(++done);
     }
   };
-  await Promise.all(Array.from({ length: concurrency }, client));
+  const begin = process.hrtime.bigint();
+  await Promise.all(Array.from({ length: options.concurrency }, client));
+  const seconds = Number(process.hrtime.bigint() - begin) / 1e9;
   await pool.close();
-  return result;
+  const ms = (percentile: number) => histogram.getValueAtPercentile(percentile) / 1000;
+  const latencyMs = { p50: ms(50), p90: ms(90), p99: ms(99), max: histogram.maxValue / 1000 };
+  histogram.destroy();
+  return { requests: options.requests, seconds, requestsPerSecond: options.requests / seconds, latencyMs, failures, ...run };
 }
+
+/** The tests' shorthand: new connections to 127.0.0.1:port, with the failures added up. */
+export async function load(port: number, total: number, concurrency: number) {
+  const run = await runLoad({ url: new URL(`http://127.0.0.1:${port}/`), requests: total, concurrency, keepAlive: false });
+  const failures = Object.entries(run.failures).reduce((sum, [cause, count]) => sum + (cause === 'badStatus' ? 0 : count), 0);
+  return { ...run, failures };
+}
+export type LoadResult = Awaited<ReturnType<typeof load>>;

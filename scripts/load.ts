@@ -1,23 +1,85 @@
 /**
- * scripts/load.ts — `node scripts/load.js [-n 10000] [-c 100] URL`: N new connections, C at a time,
- * from undici (lib/load.ts). Used where ab is not installed; prints req/s and the split by x-worker.
+ * scripts/load.ts — `npm run load -- [-n 10000] [-c 100] [-k] [--json] URL`, ab's flags with ab's
+ * meaning, on undici (lib/load.ts). Prints an ab-like summary and the distribution by x-worker; with
+ * --json, one JSON object instead (requestsPerSecond, workers, latency, failures).
  */
 import { parseArgs } from 'node:util';
-import { load } from '../lib/load';
+import { runLoad, REQUEST_TIMEOUT_MS, type LoadRun } from '../lib/load';
+import { distributionLines } from '../lib/report';
 
-async function main(): Promise<void> {
+const USAGE = 'usage: npm run load -- [-n requests] [-c concurrency] [-k] [--json] [--timeout ms] URL';
+
+function parse() {
   const { values, positionals } = parseArgs({
     allowPositionals: true,
-    options: { n: { type: 'string', short: 'n', default: '10000' }, c: { type: 'string', short: 'c', default: '100' } },
+    options: {
+      n: { type: 'string', short: 'n', default: '10000' },
+      c: { type: 'string', short: 'c', default: '100' },
+      k: { type: 'boolean', short: 'k', default: false },
+      json: { type: 'boolean', default: false },
+      timeout: { type: 'string', default: String(REQUEST_TIMEOUT_MS) },
+    },
   });
-  const url = new URL(positionals[0] ?? 'http://127.0.0.1:3000/');
-  const total = Number(values.n);
+  const requests = Number(values.n);
   const concurrency = Number(values.c);
-  const started = process.hrtime.bigint();
-  const result = await load(Number(url.port), total, concurrency);
-  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  console.log(`${total} requests, ${concurrency} at a time: ${(total / seconds).toFixed(0)} req/s, ` +
-    `${result.failures} failed; by x-worker: ${[...result.byWorker].sort(([a], [b]) => a - b).map(([worker, count]) => `${worker}=${count}`).join(' ')}`);
+  const timeoutMs = Number(values.timeout);
+  if (!Number.isSafeInteger(requests) || requests < 1) throw new Error(`-n must be a whole number >= 1, not '${values.n}'`);
+  if (!Number.isSafeInteger(concurrency) || concurrency < 1 || concurrency > requests) {
+    throw new Error(`-c must be a whole number from 1 to -n, not '${values.c}'`);
+  }
+  if (!Number.isSafeInteger(timeoutMs) || timeoutMs < 1) throw new Error(`--timeout must be a whole number of ms, not '${values.timeout}'`);
+  if (positionals.length !== 1) throw new Error('one URL, please');
+  const url = new URL(positionals[0]!);
+  if (url.protocol !== 'http:') throw new Error(`only http:// URLs, not '${url.protocol}'`);
+  return { url, requests, concurrency, keepAlive: values.k, json: values.json, timeoutMs };
+}
+
+/** A bar on stderr, redrawn at most every 100 ms, only when stderr is a terminal. */
+function progress(total: number): ((done: number) => void) | undefined {
+  if (!process.stderr.isTTY) return undefined;
+  let last = 0;
+  return (done) => {
+    if (done !== total && Date.now() - last < 100) return;
+    last = Date.now();
+    const width = 30;
+    const filled = Math.round((done / total) * width);
+    process.stderr.write(`\r[${'#'.repeat(filled)}${' '.repeat(width - filled)}] ${done}/${total}${done === total ? '\n' : ''}`);
+  };
+}
+
+function summary(run: LoadRun, keepAlive: boolean): string {
+  const failed = Object.values(run.failures).reduce((sum, count) => sum + count, 0);
+  const workers = [...run.byWorker].sort(([a], [b]) => a - b);
+  return [
+    `Complete requests:      ${run.requests - failed}`,
+    `Failed requests:        ${failed}` + (failed ? ` (${Object.entries(run.failures).filter(([, count]) => count)
+      .map(([cause, count]) => `${cause} ${count}`).join(', ')})` : ''),
+    `Keep-alive:             ${keepAlive ? 'yes' : 'no, one connection per request'}`,
+    `Time taken for tests:   ${run.seconds.toFixed(3)} seconds`,
+    `Requests per second:    ${run.requestsPerSecond.toFixed(2)} [#/sec] (mean)`,
+    `Latency (ms):           p50 ${run.latencyMs.p50.toFixed(2)}  p90 ${run.latencyMs.p90.toFixed(2)}  ` +
+      `p99 ${run.latencyMs.p99.toFixed(2)}  max ${run.latencyMs.max.toFixed(2)}`,
+    '',
+    'Responses by x-worker:',
+    ...(workers.length ? distributionLines(workers.map(([worker, count]) => ({ label: `worker ${worker}`, count }))) : ['  (none)']),
+  ].join('\n');
+}
+
+async function main(): Promise<void> {
+  let options;
+  try {
+    options = parse();
+  } catch (error) {
+    console.error(`load: ${(error as Error).message}\n${USAGE}`);
+    process.exit(2);
+  }
+  const run = await runLoad({ ...options, onProgress: options.json ? undefined : progress(options.requests) });
+  if (!options.json) return console.log(summary(run, options.keepAlive));
+  console.log(JSON.stringify({
+    url: options.url.href, requests: run.requests, concurrency: options.concurrency, keepAlive: options.keepAlive,
+    seconds: run.seconds, requestsPerSecond: run.requestsPerSecond, latencyMs: run.latencyMs,
+    failures: run.failures, statuses: Object.fromEntries(run.statuses), workers: Object.fromEntries(run.byWorker),
+  }));
 }
 
 main().catch((error: unknown) => {
