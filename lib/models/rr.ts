@@ -55,8 +55,12 @@ export class RoundRobinModel implements Model {
     if (at === -1) return;
     this.workers.splice(at, 1);
     if (at < this.next) this.next--;
-    const stranded = [...this.inFlight.get(worker)!];
+    const pending = this.inFlight.get(worker)!;
     this.inFlight.delete(worker);
+    const stranded = [...pending];
+    // Emptied, so a send callback that still fires for the dead worker finds nothing to close or resend:
+    // the handle is another worker's now.
+    pending.clear();
     for (const clientHandle of stranded) this.distribute(clientHandle);
   }
 
