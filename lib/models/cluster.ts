@@ -12,7 +12,7 @@
 import cluster from 'node:cluster';
 import type { ChildProcess } from 'node:child_process';
 import { freePorts } from '../ports';
-import type { Model, ModelSettings, WorkerLink } from './model';
+import { listenInWorker, type Model, type ModelSettings, type WorkerLink } from './model';
 
 export class ClusterModel implements Model {
   private port = 0;
@@ -34,8 +34,7 @@ export class ClusterModel implements Model {
   }
 
   add(worker: WorkerLink): void {
-    const { host, backlog } = this.settings;
-    worker.send({ type: 'serve-net', host, port: this.port, backlog, reusePort: false }, null, () => {});
+    listenInWorker(worker, this.settings, this.port, false);
   }
 
   remove(): void {}

@@ -1,12 +1,13 @@
 /**
- * lib/models/model.ts — the one interface every distribution model implements.
+ * lib/models/model.ts — the one interface every distribution model implements, and the two ways a
+ * model starts: the master accepts (acceptInMaster) or each worker listens (listenInWorker).
  *
  * Node's cluster does the same (lib/internal/cluster/primary.js picks a SharedHandle or a
  * RoundRobinHandle and never looks inside): the master forks and supervises, the model decides how a
  * connection reaches a worker. A model never imports child_process; it gets a `WorkerLink` whose
  * `send` is the transport, so it can be tested without processes.
  */
-import type { ClientHandle, SendCallback, ServerHandle } from '../binding';
+import { bindServerHandle, listen, type ClientHandle, type SendCallback, type ServerHandle } from '../binding';
 import type { ChildProcess } from 'node:child_process';
 import type { MasterMessage } from '../ipc';
 
@@ -43,4 +44,22 @@ export interface ModelSettings {
   backlog: number;
   workers: number;
   log(line: string): void;
+}
+
+/**
+ * For the models where the master accepts (rr, rr-idle): bind, listen, and pass each client handle on.
+ * A failed accept leaves the listening socket fine, so it is logged, not thrown.
+ */
+export function acceptInMaster(settings: ModelSettings, onClient: (clientHandle: ClientHandle) => void): ServerHandle {
+  const handle = bindServerHandle(settings.host, settings.port);
+  listen(handle, settings.backlog, (error, clientHandle) => {
+    if (error) settings.log(`master: ${error.message}`);
+    else onClient(clientHandle!);
+  });
+  return handle;
+}
+
+/** For the models where each worker listens itself (reuseport, nginx, cluster): tell it where. */
+export function listenInWorker(worker: WorkerLink, settings: ModelSettings, port: number, reusePort: boolean): void {
+  worker.send({ type: 'serve-net', host: settings.host, port, backlog: settings.backlog, reusePort }, null, () => {});
 }

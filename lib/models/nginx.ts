@@ -18,7 +18,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { freePorts } from '../ports';
-import { ModelUnavailableError, type Model, type ModelSettings, type WorkerLink } from './model';
+import { listenInWorker, ModelUnavailableError, type Model, type ModelSettings, type WorkerLink } from './model';
 
 /** nginx worker processes: one per core here. Each keeps its own rotation, so this is also the bound. */
 export const NGINX_WORKERS = 2;
@@ -111,8 +111,7 @@ export class NginxModel implements Model {
   }
 
   add(worker: WorkerLink): void {
-    const { host, backlog } = this.settings;
-    worker.send({ type: 'serve-net', host, port: this.port + 1 + worker.index, backlog, reusePort: false }, null, () => {});
+    listenInWorker(worker, this.settings, this.port + 1 + worker.index, false);
   }
 
   remove(): void {}

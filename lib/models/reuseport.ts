@@ -13,7 +13,7 @@
  * net.ipv4.tcp_migrate_req is set): worth knowing for restarts.
  */
 import { freePorts } from '../ports';
-import { ModelUnavailableError, type Model, type ModelSettings, type WorkerLink } from './model';
+import { listenInWorker, ModelUnavailableError, type Model, type ModelSettings, type WorkerLink } from './model';
 
 /** The first Node with `listen({ reusePort })`. */
 const REUSEPORT_SINCE = [22, 12] as const;
@@ -41,8 +41,7 @@ export class ReusePortModel implements Model {
   }
 
   add(worker: WorkerLink): void {
-    const { host, backlog } = this.settings;
-    worker.send({ type: 'serve-net', host, port: this.port, backlog, reusePort: true }, null, () => {});
+    listenInWorker(worker, this.settings, this.port, true);
   }
 
   remove(): void {}

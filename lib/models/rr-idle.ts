@@ -11,8 +11,8 @@
  * descheduled on a machine with fewer cores than workers) gets less. And every connection costs an extra
  * IPC round trip, which is a large part of why Node's SCHED_RR is slower than SCHED_NONE here.
  */
-import { bindServerHandle, boundAddress, closeHandle, listen, type ClientHandle, type ServerHandle } from '../binding';
-import type { Model, ModelSettings, WorkerLink } from './model';
+import { boundAddress, closeHandle, type ClientHandle, type ServerHandle } from '../binding';
+import { acceptInMaster, type Model, type ModelSettings, type WorkerLink } from './model';
 
 export class IdleRoundRobinModel implements Model {
   private handle: ServerHandle | null = null;
@@ -26,10 +26,8 @@ export class IdleRoundRobinModel implements Model {
   constructor(private readonly settings: ModelSettings) {}
 
   start(): void {
-    this.handle = bindServerHandle(this.settings.host, this.settings.port);
-    listen(this.handle, this.settings.backlog, (error, clientHandle) => {
-      if (error) return this.settings.log(`master: ${error.message}`);
-      this.handles.push(clientHandle!);
+    this.handle = acceptInMaster(this.settings, (clientHandle) => {
+      this.handles.push(clientHandle);
       this.dispatch();
     });
   }

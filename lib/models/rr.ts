@@ -16,8 +16,8 @@
  *     queues the rest until the worker ACKs the previous one; when the worker dies those callbacks never
  *     fire. So we remember what is in flight to each worker and give it to the next one on `remove`.
  */
-import { bindServerHandle, boundAddress, closeHandle, listen, type ClientHandle, type ServerHandle } from '../binding';
-import type { Model, ModelSettings, WorkerLink } from './model';
+import { boundAddress, closeHandle, type ClientHandle, type ServerHandle } from '../binding';
+import { acceptInMaster, type Model, type ModelSettings, type WorkerLink } from './model';
 
 export class RoundRobinModel implements Model {
   private handle: ServerHandle | null = null;
@@ -32,11 +32,7 @@ export class RoundRobinModel implements Model {
   constructor(private readonly settings: ModelSettings) {}
 
   start(): void {
-    this.handle = bindServerHandle(this.settings.host, this.settings.port);
-    listen(this.handle, this.settings.backlog, (error, clientHandle) => {
-      if (error) this.settings.log(`master: ${error.message}`);
-      else this.distribute(clientHandle!);
-    });
+    this.handle = acceptInMaster(this.settings, (clientHandle) => this.distribute(clientHandle));
   }
 
   address() {
