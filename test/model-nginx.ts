@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import t from 'tap';
 import { NGINX_WORKERS } from '../lib/models/nginx';
+import { freePorts } from '../lib/ports';
 import { assertAccounted, distributionRun } from './helpers/distribution';
 import { spawnMaster, startMaster, waitForExit, workersOf } from './helpers/master';
 import { oneShot } from './helpers/wire';
@@ -73,12 +74,14 @@ t.test('--print-config shows the config, with one upstream per worker', async (t
 });
 
 t.test('a worker port in use: the line names that port, exit code 1, nothing left', NO_NGINX, async (t) => {
-  const squatter = net.createServer().listen(0, '127.0.0.1');
+  // A free block P..P+2 from below the ephemeral range (a port next to a listen(0) port can be any
+  // client's), then worker 1's port P+2 taken.
+  const first = await freePorts('127.0.0.1', 0, 3);
+  const taken = first + 2;
+  const squatter = net.createServer().listen(taken, '127.0.0.1');
   await new Promise((resolve) => squatter.once('listening', resolve));
   t.teardown(() => squatter.close());
-  const taken = (squatter.address() as net.AddressInfo).port;
-  // Worker 1 listens on P+2: make P+2 the taken port.
-  const master = spawnMaster(t, ['--model', 'nginx', '--workers', '2', '--port', String(taken - 2)]);
+  const master = spawnMaster(t, ['--model', 'nginx', '--workers', '2', '--port', String(first)]);
   t.equal(await master.exited, 1);
   t.same(master.stderr, [`handoff: port ${taken} on 127.0.0.1 is already in use`]);
   t.same(workersOf(master.pid), []);
