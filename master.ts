@@ -4,12 +4,13 @@
  * Start here. The article's master is five lines: bind a TCP handle without listening, fork four
  * workers, send each one the handle. This one does the same, through a model (lib/models/: which
  * process accepts, and how a connection reaches a worker) and a supervisor (lib/supervisor.ts: fork,
- * replace, stop). When it is told to stop it asks every worker how many connections it accepted and
- * prints the article's lines, then how even the split was.
+ * replace, stop). When it is told to stop it lets every worker finish its requests, takes each one's
+ * count of the connections it accepted and prints the article's lines, then how even the split was.
  *
  *   node master.js                      # 4 workers sharing 127.0.0.1:3000
  *   ab -n10000 -c100 http://127.0.0.1:3000/
  *   ^C                                  # worker <pid> got <n> connections ...
+ *   kill -HUP <master pid>              # rolling restart: new workers, no connection lost
  *
  * Read on in worker.ts, then lib/models/shared.ts and lib/binding.ts.
  */
@@ -20,11 +21,18 @@ import { workerArgv } from './lib/ipc';
 import { createModel } from './lib/models';
 import { ModelUnavailableError } from './lib/models/model';
 import { nginxConfig } from './lib/models/nginx';
-import { formatReport } from './lib/report';
+import { CLEAR_SCREEN, FRAME_INTERVAL_MS, LiveView } from './lib/live';
+import { formatReport, slotTotals } from './lib/report';
 import { Supervisor, WorkersNotReadyError } from './lib/supervisor';
 
+/** While the live view owns the screen, log lines go into its frame instead of scrolling it away. */
+let liveLog: string[] | null = null;
+
 function log(line: string): void {
-  process.stderr.write(`handoff: ${line}\n`);
+  const text = `handoff: ${line}`;
+  if (!liveLog) return void process.stderr.write(`${text}\n`);
+  liveLog.push(text);
+  liveLog.splice(0, liveLog.length - 3);
 }
 
 /** One readable line for the errors a user can cause or fix; anything else is a bug and keeps its stack. */
@@ -51,6 +59,10 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   if (!options) return void console.log(USAGE);
+  if (options.live && !process.stdout.isTTY) {
+    log('--live redraws a terminal, and stdout is not one; run without --live (Ctrl-C still prints the counts)');
+    process.exit(2);
+  }
 
   const modelSettings = { ...options, log };
   if (options.printConfig) {
@@ -63,24 +75,32 @@ async function main(): Promise<void> {
     workerPath: path.join(__dirname, 'worker.js'),
     workerArgv: (index) => workerArgv({
       index, masterPid: process.pid, headTimeoutMs: options.headTimeoutMs, idleTimeoutMs: options.idleTimeoutMs,
+      allowCrash: options.allowCrash,
     }),
     model,
+    drainTimeoutMs: options.drainTimeoutMs,
     log,
   });
 
   // Ctrl-C reaches the workers too (the terminal signals its whole foreground process group); they
-  // ignore it and wait for the master to ask for their counts.
+  // ignore it and wait for the master to drain them. Graceful: the model stops taking connections (rr
+  // closes its listening socket, nginx finishes its proxied requests), every worker finishes the
+  // requests it has started within --drain-timeout, reports and exits; then the report.
   let ready = false;
   let stopping = false;
+  let liveTimer: NodeJS.Timeout | null = null;
   const stop = async (signal: NodeJS.Signals) => {
     if (stopping) return;
     stopping = true;
+    if (liveTimer) clearInterval(liveTimer);
+    liveLog = null;
     if (!ready) {
       log(`${signal} before every worker was ready; stopping them`);
       await supervisor.killAll();
       await model.close();
       process.exit(1);
     }
+    await model.stopAccepting?.();
     const tallies = await supervisor.stop();
     await model.close();
     console.log(formatReport(tallies));
@@ -88,6 +108,13 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
+  process.on('SIGHUP', () => {
+    if (!ready || stopping) return;
+    log('SIGHUP: rolling restart, one worker at a time');
+    void supervisor.restart().then((done) => {
+      if (done) log(`rolling restart done; worker pids ${supervisor.pids().join(' ')}`);
+    });
+  });
 
   try {
     assertInternals();
@@ -108,7 +135,14 @@ async function main(): Promise<void> {
   console.log(`handoff: ${options.workers} workers listening on ${url} ` +
     `(model ${options.model}, backlog ${options.backlog}), ready ${Math.round(process.uptime() * 1000)} ms after start`);
   console.log(`handoff: worker pids ${supervisor.pids().join(' ')} (x-worker 0..${options.workers - 1}); ` +
-    'Ctrl-C prints the counts');
+    `Ctrl-C prints the counts, kill -HUP ${process.pid} restarts them one by one`);
+  if (options.live) {
+    const view = new LiveView(`handoff --live: ${options.model}, ${url}  (Ctrl-C: stop and print the report)`);
+    liveLog = [];
+    liveTimer = setInterval(() => {
+      process.stdout.write(CLEAR_SCREEN + view.frame(Date.now(), slotTotals(supervisor.tallies()), liveLog ?? []));
+    }, FRAME_INTERVAL_MS);
+  }
 }
 
 main().catch((error: unknown) => {

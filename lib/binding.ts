@@ -39,7 +39,15 @@ interface TcpWrap {
   getsockname(out: { address?: string; port?: number; family?: string }): number;
   close(callback?: () => void): void;
 }
-type CreateServerHandle = (address: string, port: number, addressType: 4 | 6) => TcpWrap | number;
+type CreateServerHandle = (address: string, port: number, addressType: 4 | 6, fd?: undefined, flags?: number) =>
+  TcpWrap | number;
+
+/**
+ * libuv's bind flag for SO_REUSEPORT (UV_TCP_REUSEPORT in uv.h, libuv >= 1.49, which Node 22.12 brought
+ * for `listen({ reusePort })`). Older libuv rejects the flag with EINVAL; the reuseport model checks the
+ * Node version first.
+ */
+const UV_TCP_REUSEPORT = 2;
 
 /** A libuv error as data: `code` is what `util.getSystemErrorName` calls the errno (EADDRINUSE, EMFILE). */
 export class HandleError extends Error {
@@ -99,15 +107,15 @@ function unwrap(handle: ServerHandle | ClientHandle): TcpWrap {
  * port on every interface (inet_autobind() in net/ipv4/af_inet.c): the demo "starts", on 0.0.0.0:4xxxx.
  * So we ask getsockname() here, in the process that holds the error.
  */
-export function bindServerHandle(host: string, port: number): ServerHandle {
-  const result = netInternals._createServerHandle!(host, port, net.isIPv6(host) ? 6 : 4);
-  if (typeof result === 'number') throw new HandleError('bind', result);
-  const delayedError = result.getsockname({});
-  if (delayedError < 0) {
-    result.close();
-    throw new HandleError('bind', delayedError);
-  }
-  return result as unknown as ServerHandle;
+export function bindServerHandle(host: string, port: number, options: { reusePort?: boolean } = {}): ServerHandle {
+  const flags = options.reusePort ? UV_TCP_REUSEPORT : 0;
+  const result = netInternals._createServerHandle!(host, port, net.isIPv6(host) ? 6 : 4, undefined, flags);
+  const status = typeof result === 'number' ? result : result.getsockname({});
+  if (status >= 0) return result as unknown as ServerHandle;
+  if (typeof result !== 'number') result.close();
+  const error = new HandleError('bind', status);
+  error.port = port;
+  throw error;
 }
 
 export type ConnectionListener = (error: HandleError | null, clientHandle: ClientHandle | null) => void;

@@ -20,6 +20,9 @@ export interface MasterOptions {
   model: ModelName;
   headTimeoutMs: number;
   idleTimeoutMs: number;
+  drainTimeoutMs: number;
+  allowCrash: boolean;
+  live: boolean;
   printConfig: boolean;
 }
 
@@ -40,10 +43,14 @@ export const USAGE = `usage: node master.js [options]
                        cluster-none  Node's cluster module, SCHED_NONE
   --head-timeout MS  a request head must arrive within this (default 10000; then 408)
   --idle-timeout MS  close a connection idle this long (default 5000)
+  --drain-timeout MS on stop or restart, a worker has this long to finish its requests (default 10000)
+  --allow-crash      GET /crash throws in the worker that serves it, to watch it being replaced
+  --live             redraw each worker's connections and rate twice a second (needs a terminal)
   --print-config     print the nginx config --model nginx would run, and exit
   --help             this text
 
-Stop with Ctrl-C (SIGINT) or SIGTERM to print each worker's connection count.`;
+Ctrl-C (SIGINT) or SIGTERM: stop gracefully and print each worker's connection count.
+SIGHUP: rolling restart, one worker at a time, each replacement serving before its predecessor drains.`;
 
 export class UsageError extends Error {}
 
@@ -70,6 +77,9 @@ export function parseMasterArgs(argv: string[]): MasterOptions | null {
         model: { type: 'string', default: 'shared' },
         'head-timeout': { type: 'string', default: '10000' },
         'idle-timeout': { type: 'string', default: '5000' },
+        'drain-timeout': { type: 'string', default: '10000' },
+        'allow-crash': { type: 'boolean', default: false },
+        live: { type: 'boolean', default: false },
         'print-config': { type: 'boolean', default: false },
         help: { type: 'boolean', default: false },
       },
@@ -90,6 +100,9 @@ export function parseMasterArgs(argv: string[]): MasterOptions | null {
     model: values.model as ModelName,
     headTimeoutMs: wholeNumber('head-timeout', values['head-timeout'], 1, 3_600_000),
     idleTimeoutMs: wholeNumber('idle-timeout', values['idle-timeout'], 1, 3_600_000),
+    drainTimeoutMs: wholeNumber('drain-timeout', values['drain-timeout'], 1, 3_600_000),
+    allowCrash: values['allow-crash'],
+    live: values.live,
     printConfig: values['print-config'],
   };
 }

@@ -33,7 +33,12 @@ export interface ResponderOptions {
   /** A connection with no request in progress is closed after this long without a byte. */
   idleTimeoutMs: number;
   onRequest?: () => void;
+  /** `GET /crash` throws out of the event loop: the worker dies the way a bug would kill it. */
+  allowCrash?: boolean;
 }
+
+/** What the crash route throws; the worker has no handler for it, which is the point. */
+export class CrashRequestedError extends Error {}
 
 const STATUS_TEXT = {
   200: 'OK', 400: 'Bad Request', 408: 'Request Timeout', 431: 'Request Header Fields Too Large',
@@ -67,11 +72,11 @@ function pickResponse(responses: ResponseBytes, head: RequestHead): Buffer {
 }
 
 /** Serves HTTP on one socket until either side closes it. */
-export function serveHttp(socket: net.Socket, options: ResponderOptions, responses: ResponseBytes): void {
-  new HttpConnection(socket, options, responses);
+export function serveHttp(socket: net.Socket, options: ResponderOptions, responses: ResponseBytes): HttpConnection {
+  return new HttpConnection(socket, options, responses);
 }
 
-class HttpConnection {
+export class HttpConnection {
   /** Bytes of a request head that has not fully arrived yet. */
   private partialHead: Buffer | null = null;
   /** Set while a request body is streaming in: it is skipped, never parsed as a request. */
@@ -79,11 +84,18 @@ class HttpConnection {
   /** Set once we have decided to close: input is read and dropped from then on. */
   private closing = false;
   private headTimer: NodeJS.Timeout | null = null;
+  /** Set by drain(): the request in progress, if any, is the last one. */
+  private draining = false;
+  /** Requests answered on this connection. */
+  private served = 0;
+  /** Resolves when the socket has closed, whoever closed it. */
+  readonly closed: Promise<void>;
 
   constructor(private readonly socket: net.Socket, private readonly options: ResponderOptions,
     private readonly responses: ResponseBytes) {
     // A reset from the client is routine, not a reason for a worker to die: 'close' follows and cleans up.
     socket.on('error', () => {});
+    this.closed = new Promise((resolve) => socket.once('close', () => resolve()));
     socket.on('close', () => this.clearHeadTimer());
     socket.on('timeout', () => this.onTimeout());
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
@@ -129,8 +141,23 @@ class HttpConnection {
     }
   }
 
+  /**
+   * Graceful shutdown: a kept-alive connection waiting for its next request is closed now (FIN between
+   * requests, which HTTP allows and clients retry), as is one whose response has gone out while its
+   * body is still arriving (the rest is read and dropped). A new connection that has not sent its first
+   * request yet is a client that is about to: closing it would fail that request (ab counts it), so it
+   * gets its answer, with `connection: close`, like one in the middle of a request head.
+   */
+  drain(): void {
+    this.draining = true;
+    if (this.served > 0 && !this.partialHead && !this.closing) this.close(Buffer.alloc(0));
+  }
+
   private respond(head: RequestHead): void {
+    if (this.options.allowCrash && head.target === '/crash') throw new CrashRequestedError('GET /crash (--allow-crash)');
     this.options.onRequest?.();
+    this.served++;
+    if (this.draining) return this.close(pickResponse(this.responses, { ...head, keepAlive: false }));
     const response = pickResponse(this.responses, head);
     if (!head.keepAlive) return this.close(response);
     // A client that pipelines faster than it reads would make us queue responses without bound: stop

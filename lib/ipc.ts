@@ -12,24 +12,39 @@ import { parseArgs } from 'node:util';
  * Master → worker. A handle travels with `serve-shared` (the listening socket) and `serve-client` (one
  * accepted connection, to be acknowledged with `accepted` if `ack` is set). `serve-handed` tells a worker
  * that connections will come that way (rr, rr-idle). `serve-net` asks the worker to listen itself, on the
- * public net API (reuseport, nginx, and cluster, whose listen() goes to the primary). A worker answers
+ * public net API (Node's cluster, whose listen() goes to the primary). A worker answers
  * each serve-* message but serve-client with `ready`, or with `listen-failed`.
+ *
+ * `drain` asks a worker to stop accepting, finish the requests it has started, close its connections,
+ * say `drained` with its final count, and exit. child_process keeps messages in order even when a handle
+ * is waiting for its ACK (later messages queue behind it, `_handleQueue` in lib/internal/child_process.js),
+ * so every connection sent before `drain` reaches the worker before `drain` does.
  */
 export type MasterMessage =
   | { type: 'serve-shared'; backlog: number }
   | { type: 'serve-client'; ack: boolean }
   | { type: 'serve-handed' }
-  | { type: 'serve-net'; host: string; port: number; backlog: number; reusePort: boolean }
-  | { type: 'report' };
+  | { type: 'serve-net'; host: string; port: number; backlog: number }
+  | { type: 'drain' };
 
-/** Worker → master. Errors travel as errno numbers, like Node's own cluster (shared_handle.js). */
+/**
+ * Worker → master. Errors travel as errno numbers, like Node's own cluster (shared_handle.js). `count`
+ * comes unasked, every COUNT_INTERVAL_MS while it changes: the master's live view and the counts of a
+ * worker that was killed come from it.
+ */
 export type WorkerMessage =
   | { type: 'ready' }
   | { type: 'accepted' }
   | { type: 'listen-failed'; syscall: string; errno: number; port: number }
-  | { type: 'count'; connections: number; requests: number; acceptErrors: number };
+  | { type: 'count' | 'drained'; connections: number; requests: number; acceptErrors: number };
 
-export type WorkerCount = Extract<WorkerMessage, { type: 'count' }>;
+export type WorkerCount = Extract<WorkerMessage, { type: 'count' | 'drained' }>;
+
+/**
+ * How often a worker reports its count. A worker killed with SIGKILL loses what it served since its
+ * last report from the master's tally: at most this long of its traffic.
+ */
+export const COUNT_INTERVAL_MS = 100;
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null;
@@ -50,8 +65,9 @@ export function parseWorkerMessage(value: unknown): WorkerMessage | null {
         !isCount(value.port)) return null;
       return { type: 'listen-failed', syscall: value.syscall, errno: value.errno as number, port: value.port };
     case 'count':
+    case 'drained':
       if (!isCount(value.connections) || !isCount(value.requests) || !isCount(value.acceptErrors)) return null;
-      return { type: 'count', connections: value.connections, requests: value.requests, acceptErrors: value.acceptErrors };
+      return { type: value.type, connections: value.connections, requests: value.requests, acceptErrors: value.acceptErrors };
     default:
       return null;
   }
@@ -66,10 +82,10 @@ export function parseMasterMessage(value: unknown): MasterMessage | null {
       return typeof value.ack === 'boolean' ? { type: 'serve-client', ack: value.ack } : null;
     case 'serve-net':
       if (typeof value.host !== 'string' || !isCount(value.port) || (value.port as number) > 65535 ||
-        !isCount(value.backlog) || typeof value.reusePort !== 'boolean') return null;
-      return { type: 'serve-net', host: value.host, port: value.port, backlog: value.backlog, reusePort: value.reusePort };
+        !isCount(value.backlog)) return null;
+      return { type: 'serve-net', host: value.host, port: value.port, backlog: value.backlog };
     case 'serve-handed':
-    case 'report':
+    case 'drain':
       return { type: value.type };
     default:
       return null;
@@ -85,12 +101,15 @@ export interface WorkerSettings {
   masterPid: number;
   headTimeoutMs: number;
   idleTimeoutMs: number;
+  /** `GET /crash` throws an uncaught exception, so users can watch the master replace the worker. */
+  allowCrash: boolean;
 }
 
 export function workerArgv(settings: WorkerSettings): string[] {
   return [
     '--index', String(settings.index), '--master-pid', String(settings.masterPid),
     '--head-timeout', String(settings.headTimeoutMs), '--idle-timeout', String(settings.idleTimeoutMs),
+    ...(settings.allowCrash ? ['--allow-crash'] : []),
   ];
 }
 
@@ -99,7 +118,7 @@ export function parseWorkerArgv(argv: string[]): WorkerSettings {
     args: argv,
     options: {
       index: { type: 'string' }, 'master-pid': { type: 'string' },
-      'head-timeout': { type: 'string' }, 'idle-timeout': { type: 'string' },
+      'head-timeout': { type: 'string' }, 'idle-timeout': { type: 'string' }, 'allow-crash': { type: 'boolean' },
     },
   });
   const settings = {
@@ -109,5 +128,5 @@ export function parseWorkerArgv(argv: string[]): WorkerSettings {
   for (const [name, value] of Object.entries(settings)) {
     if (!Number.isSafeInteger(value) || value < 0) throw new Error(`worker: bad --${name} on the command line`);
   }
-  return settings;
+  return { ...settings, allowCrash: values['allow-crash'] === true };
 }

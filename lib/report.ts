@@ -8,8 +8,11 @@
 import { describeDistribution } from './stats';
 
 export interface WorkerTally {
+  /** The worker slot; a replacement takes the slot of the worker it replaces. */
   index: number;
   pid: number;
+  /** It exited and another worker took its slot (a crash, a rolling restart): its count is its last report. */
+  replaced: boolean;
   connections: number;
   requests: number;
   acceptErrors: number;
@@ -31,15 +34,29 @@ export function distributionLines(rows: ReadonlyArray<{ label: string; count: nu
   return lines;
 }
 
+/** Per slot: the connections of every worker that held it, and the pid that holds it now. */
+export function slotTotals(tallies: readonly WorkerTally[]): Array<{ index: number; pid: number; connections: number }> {
+  const slots: Array<{ index: number; pid: number; connections: number }> = [];
+  for (const tally of tallies) {
+    const slot = slots[tally.index] ??= { index: tally.index, pid: tally.pid, connections: 0 };
+    slot.connections += tally.connections;
+    if (!tally.replaced) slot.pid = tally.pid;
+  }
+  return slots.filter(Boolean);
+}
+
 export function formatReport(tallies: readonly WorkerTally[]): string {
   const total = tallies.reduce((sum, tally) => sum + tally.connections, 0);
   const requests = tallies.reduce((sum, tally) => sum + tally.requests, 0);
   const acceptErrors = tallies.reduce((sum, tally) => sum + tally.acceptErrors, 0);
-  const lines = tallies.map((tally) => `worker ${tally.pid} got ${tally.connections} connections`);
-  lines.push('', `total ${total} connections, ${requests} requests, ${tallies.length} workers` +
-    (acceptErrors ? `, ${acceptErrors} failed accepts` : ''));
-  lines.push(...distributionLines(tallies.map((tally) => ({
-    label: `worker ${tally.index}  pid ${String(tally.pid).padEnd(7)}`, count: tally.connections,
+  const replaced = tallies.filter((tally) => tally.replaced).length;
+  const lines = tallies.map((tally) => `worker ${tally.pid} got ${tally.connections} connections` +
+    (tally.replaced ? ' (replaced)' : ''));
+  const slots = slotTotals(tallies);
+  lines.push('', `total ${total} connections, ${requests} requests, ${slots.length} workers` +
+    (replaced ? ` (${replaced} replaced along the way)` : '') + (acceptErrors ? `, ${acceptErrors} failed accepts` : ''));
+  lines.push(...distributionLines(slots.map((slot) => ({
+    label: `worker ${slot.index}  pid ${String(slot.pid).padEnd(7)}`, count: slot.connections,
   }))));
   return lines.join('\n');
 }

@@ -2,8 +2,10 @@
  * lib/supervisor.ts — forks the workers, replaces the ones that die, and stops them all.
  *
  * The promise the kit keeps: every process it starts, it stops, whatever kills the master.
- *   - A clean stop asks each worker for its count, then closes the IPC channels; a worker exits when
- *     its channel closes, and one that has not exited by the deadline gets SIGKILL.
+ *   - A clean stop drains each worker (it stops accepting, finishes its requests, reports its final
+ *     count and exits); one that has not exited by the deadline gets SIGKILL.
+ *   - A rolling restart (SIGHUP) replaces the workers one at a time: the new one is serving before the
+ *     old one drains, so at no moment is a worker slot empty.
  *   - If the master dies without a word (SIGKILL, a crash), the kernel closes its end of every IPC
  *     socketpair; each worker's channel sees EOF, Node emits 'disconnect', and the worker exits (see
  *     worker.ts). No process-group tricks needed, and none can be escaped by a worker.
@@ -12,7 +14,7 @@
  */
 import { fork, type ChildProcess, type ForkOptions, type StdioOptions } from 'node:child_process';
 import { HandleError, sendHandle, type ClientHandle, type SendCallback, type ServerHandle } from './binding';
-import { parseWorkerMessage, type MasterMessage, type WorkerCount, type WorkerMessage } from './ipc';
+import { parseWorkerMessage, type MasterMessage, type WorkerMessage } from './ipc';
 import type { WorkerTally } from './report';
 import type { Model, WorkerLink } from './models/model';
 
@@ -20,10 +22,6 @@ import type { Model, WorkerLink } from './models/model';
 const STABLE_AFTER_MS = 1000;
 const FIRST_RESTART_DELAY_MS = 100;
 const MAX_RESTART_DELAY_MS = 10_000;
-/** How long a worker has to answer a count request at stop time. */
-const COUNT_TIMEOUT_MS = 500;
-/** How long workers have to exit after their channel closes, before SIGKILL. */
-const EXIT_TIMEOUT_MS = 1000;
 /** How long all workers have to be ready at start-up; each normally takes well under a second. */
 const START_TIMEOUT_MS = 10_000;
 
@@ -50,6 +48,8 @@ export interface SupervisorOptions {
   workerPath: string;
   workerArgv(index: number): string[];
   model: Model;
+  /** How long a draining worker has to finish its requests before it is killed. */
+  drainTimeoutMs: number;
   log(line: string): void;
 }
 
@@ -57,28 +57,48 @@ class WorkerSlot implements WorkerLink {
   /** It said it is serving: listening, or waiting for the connections the master hands it. */
   ready = false;
   exited = false;
+  /** Told to drain: it takes nothing new, and its exit is no crash. */
+  draining = false;
   readonly startedAt = Date.now();
   readonly exit: Promise<void>;
-  onCount: ((count: WorkerCount) => void) | null = null;
+  readonly serving: Promise<boolean>;
+  /** Its latest report; a worker killed without warning keeps the count it last sent. */
+  tally = { connections: 0, requests: 0, acceptErrors: 0 };
+  private markServing: (serving: boolean) => void = () => {};
 
   constructor(readonly index: number, readonly child: ChildProcess) {
     this.exit = new Promise((resolve) => child.once('exit', () => resolve()));
+    this.serving = new Promise((resolve) => { this.markServing = resolve; });
+    void this.exit.then(() => this.markServing(false));
   }
 
   get alive(): boolean {
-    return !this.exited && this.child.connected;
+    return !this.exited && !this.draining && this.child.connected;
+  }
+
+  becameReady(): void {
+    this.ready = true;
+    this.markServing(true);
   }
 
   send(message: MasterMessage, handle: ServerHandle | ClientHandle | null, callback: SendCallback): void {
     if (handle) sendHandle(this.child, message, handle, callback);
     else this.child.send(message, callback);
   }
+
+  toTally(replaced: boolean): WorkerTally {
+    return { index: this.index, pid: this.child.pid ?? 0, replaced, ...this.tally };
+  }
 }
 
 export class Supervisor {
+  /** The current worker of each slot. */
   private readonly slots: WorkerSlot[] = [];
+  /** Every worker ever forked, the replaced ones too: the report counts them all. */
+  private readonly everyWorker: WorkerSlot[] = [];
   private readonly restartDelay: number[] = [];
   private stopping = false;
+  private restarting = false;
   private started: { resolve(): void; reject(error: Error): void } | null = null;
 
   constructor(private readonly options: SupervisorOptions) {}
@@ -102,13 +122,19 @@ export class Supervisor {
     return this.slots.map((slot) => slot.child.pid ?? 0);
   }
 
-  private fork(index: number): void {
+  /** Every worker's latest count, the exited ones included. */
+  tallies(): WorkerTally[] {
+    return this.everyWorker.map((slot) => slot.toTally(this.slots[slot.index] !== slot));
+  }
+
+  private fork(index: number): WorkerSlot {
     // stdin is not the workers' to read; stdout and stderr are shared, so their lines reach the terminal.
     const { model, workerPath } = this.options;
     const argv = this.options.workerArgv(index);
     const child = model.fork ? model.fork(workerPath, argv) : fork(workerPath, argv, workerOptions());
     const slot = new WorkerSlot(index, child);
     this.slots[index] = slot;
+    this.everyWorker.push(slot);
     child.on('message', (raw: unknown) => {
       const message = parseWorkerMessage(raw);
       if (message) this.onMessage(slot, message);
@@ -117,17 +143,15 @@ export class Supervisor {
     child.on('error', () => {});
     child.once('exit', (code, signal) => this.onExit(slot, code, signal));
     model.add(slot);
+    return slot;
   }
 
   private onMessage(slot: WorkerSlot, message: WorkerMessage): void {
     switch (message.type) {
       case 'ready':
-        slot.ready = true;
-        if (this.started && this.slots.every((each) => each.ready)) {
-          this.started.resolve();
-        } else if (!this.started) {
-          this.options.log(`worker ${slot.index} (pid ${slot.child.pid}) is ready`);
-        }
+        slot.becameReady();
+        if (this.started && this.slots.every((each) => each.ready)) this.started.resolve();
+        else if (!this.started && !this.restarting) this.options.log(`worker ${slot.index} (pid ${slot.child.pid}) is ready`);
         return;
       case 'listen-failed': {
         const error = new HandleError(message.syscall, message.errno);
@@ -141,7 +165,10 @@ export class Supervisor {
         this.options.model.accepted?.(slot);
         return;
       case 'count':
-        slot.onCount?.(message);
+      case 'drained':
+        slot.tally = { connections: message.connections, requests: message.requests, acceptErrors: message.acceptErrors };
+        // Everything we sent before `drain` has reached it (worker.ts, finishDrain): let it go.
+        if (message.type === 'drained' && slot.child.connected) slot.child.disconnect();
         return;
     }
   }
@@ -149,50 +176,77 @@ export class Supervisor {
   private onExit(slot: WorkerSlot, code: number | null, signal: NodeJS.Signals | null): void {
     slot.exited = true;
     this.options.model.remove(slot);
-    slot.onCount?.({ type: 'count', connections: 0, requests: 0, acceptErrors: 0 });
-    if (this.stopping || this.slots[slot.index] !== slot) return;
+    if (this.stopping || slot.draining || this.slots[slot.index] !== slot) return;
+    // A replacement that died before it served, during a rolling restart: restart() keeps the old one.
+    if (this.restarting && !slot.ready) return;
     const lived = Date.now() - slot.startedAt;
     const previous = this.restartDelay[slot.index] ?? 0;
     const delay = lived >= STABLE_AFTER_MS ? 0 : Math.min(MAX_RESTART_DELAY_MS, previous * 2 || FIRST_RESTART_DELAY_MS);
     this.restartDelay[slot.index] = delay;
     this.options.log(`worker ${slot.index} (pid ${slot.child.pid}) exited with ` +
-      `${signal ? `signal ${signal}` : `code ${code}`}; forking a replacement` + (delay ? ` in ${delay} ms` : ''));
+      `${signal ? `signal ${signal}` : `code ${code}`}; forking a replacement` +
+      (delay ? ` in ${delay} ms (it died ${lived} ms after its start: a crash loop is slowed down)` : ''));
     setTimeout(() => {
       if (!this.stopping) this.fork(slot.index);
     }, delay);
   }
 
-  /** Asks every live worker for its count, then stops them all. Resolves once every worker has exited. */
-  async stop(): Promise<WorkerTally[]> {
-    this.stopping = true;
-    const live = this.slots.filter((slot) => slot.alive);
-    const counts = await Promise.all(live.map((slot) => this.requestCount(slot)));
-    await this.killAll();
-    return live.map((slot, position) => ({ index: slot.index, pid: slot.child.pid ?? 0, ...counts[position]! }));
-  }
-
-  /** Stops every worker without asking for counts: a worker exits when its IPC channel closes. */
-  async killAll(): Promise<void> {
-    this.stopping = true;
-    for (const slot of this.slots) if (slot.child.connected) slot.child.disconnect();
-    const exited = Promise.all(this.slots.map((slot) => slot.exit));
+  /**
+   * Tells a worker to drain and waits for it to exit; after the drain timeout it is killed. It is no
+   * longer `alive` from this moment, so no model hands it anything new.
+   */
+  private async drain(slot: WorkerSlot): Promise<void> {
+    slot.draining = true;
+    slot.send({ type: 'drain' }, null, () => {});
     const deadline = setTimeout(() => {
-      for (const slot of this.slots) if (!slot.exited) slot.child.kill('SIGKILL');
-    }, EXIT_TIMEOUT_MS);
-    await exited;
+      this.options.log(`worker ${slot.index} (pid ${slot.child.pid}) did not drain in ${this.options.drainTimeoutMs} ms; killing it`);
+      slot.child.kill('SIGKILL');
+    }, this.options.drainTimeoutMs);
+    await slot.exit;
     clearTimeout(deadline);
   }
 
-  private requestCount(slot: WorkerSlot): Promise<Omit<WorkerCount, 'type'>> {
-    return new Promise((resolve) => {
-      const none = { connections: 0, requests: 0, acceptErrors: 0 };
-      const timer = setTimeout(() => resolve(none), COUNT_TIMEOUT_MS);
-      slot.onCount = ({ connections, requests, acceptErrors }) => {
-        clearTimeout(timer);
-        slot.onCount = null;
-        resolve({ connections, requests, acceptErrors });
-      };
-      slot.send({ type: 'report' }, null, () => {});
-    });
+  /**
+   * Rolling restart, like `pm2 reload`: slot by slot, fork the new worker, wait until it serves, then
+   * drain the old one. Returns false if a new worker failed to start (the old one then keeps serving).
+   */
+  async restart(): Promise<boolean> {
+    if (this.restarting || this.stopping) return false;
+    this.restarting = true;
+    try {
+      for (let index = 0; index < this.slots.length && !this.stopping; index++) {
+        const old = this.slots[index]!;
+        const replacement = this.fork(index);
+        if (!(await replacement.serving)) {
+          this.options.log(`worker ${index}'s replacement (pid ${replacement.child.pid}) did not start; restart abandoned`);
+          if (!old.exited) this.slots[index] = old;
+          return false;
+        }
+        this.options.log(`worker ${index}: pid ${replacement.child.pid} serving, draining pid ${old.child.pid}`);
+        await this.drain(old);
+      }
+      return !this.stopping;
+    } finally {
+      this.restarting = false;
+    }
+  }
+
+  /** Graceful stop: every worker drains at once. Resolves with every worker's final count. */
+  async stop(): Promise<WorkerTally[]> {
+    this.stopping = true;
+    await Promise.all(this.slots.filter((slot) => !slot.exited).map((slot) => this.drain(slot)));
+    return this.tallies();
+  }
+
+  /** Stops every worker without draining: a worker exits at once when its IPC channel closes. */
+  async killAll(): Promise<void> {
+    this.stopping = true;
+    for (const slot of this.everyWorker) if (slot.child.connected) slot.child.disconnect();
+    const exited = Promise.all(this.everyWorker.map((slot) => slot.exit));
+    const deadline = setTimeout(() => {
+      for (const slot of this.everyWorker) if (!slot.exited) slot.child.kill('SIGKILL');
+    }, 1000);
+    await exited;
+    clearTimeout(deadline);
   }
 }

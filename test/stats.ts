@@ -23,8 +23,8 @@ t.test('the extremes', async (t) => {
 
 t.test('the report: the article\'s lines, then the summary', async (t) => {
   const text = formatReport([
-    { index: 0, pid: 101, connections: 30, requests: 30, acceptErrors: 0 },
-    { index: 1, pid: 102, connections: 10, requests: 12, acceptErrors: 2 },
+    { index: 0, pid: 101, replaced: false, connections: 30, requests: 30, acceptErrors: 0 },
+    { index: 1, pid: 102, replaced: false, connections: 10, requests: 12, acceptErrors: 2 },
   ]);
   const lines = text.split('\n');
   t.same(lines.slice(0, 2), ['worker 101 got 30 connections', 'worker 102 got 10 connections']);
@@ -32,6 +32,19 @@ t.test('the report: the article\'s lines, then the summary', async (t) => {
   t.match(text, /^ {2}worker 0 {2}pid 101 +30 +75\.0% {2}#{40}$/m);
   t.match(text, /^ {2}worker 1 {2}pid 102 +10 +25\.0% {2}#{13}$/m);
   t.match(text, /^max\/min 3\.00 {2}Jain's index 0\.800$/m);
-  t.match(formatReport([{ index: 0, pid: 1, connections: 0, requests: 0, acceptErrors: 0 },
-    { index: 1, pid: 2, connections: 3, requests: 3, acceptErrors: 0 }]), /^max\/min infinite/m);
+  t.match(formatReport([{ index: 0, pid: 1, replaced: false, connections: 0, requests: 0, acceptErrors: 0 },
+    { index: 1, pid: 2, replaced: false, connections: 3, requests: 3, acceptErrors: 0 }]), /^max\/min infinite/m);
+});
+
+t.test('a replaced worker keeps its count, under its slot', async (t) => {
+  const text = formatReport([
+    { index: 0, pid: 101, replaced: true, connections: 7, requests: 7, acceptErrors: 0 },
+    { index: 1, pid: 102, replaced: false, connections: 10, requests: 10, acceptErrors: 0 },
+    { index: 0, pid: 103, replaced: false, connections: 3, requests: 3, acceptErrors: 0 },
+  ]);
+  t.same(text.split('\n').slice(0, 3),
+    ['worker 101 got 7 connections (replaced)', 'worker 102 got 10 connections', 'worker 103 got 3 connections']);
+  t.match(text, /^total 20 connections, 20 requests, 2 workers \(1 replaced along the way\)$/m);
+  t.match(text, /^ {2}worker 0 {2}pid 103 +10 +50\.0%/m);
+  t.match(text, /^max\/min 1\.00 {2}Jain's index 1\.000$/m);
 });

@@ -34,7 +34,7 @@ export class ClusterModel implements Model {
   }
 
   add(worker: WorkerLink): void {
-    listenInWorker(worker, this.settings, this.port, false);
+    listenInWorker(worker, this.settings, this.port);
   }
 
   remove(): void {}

@@ -31,6 +31,12 @@ export interface Model {
   remove(worker: WorkerLink): void;
   /** A worker acknowledged a client handle (only models that ask for acks get this). */
   accepted?(worker: WorkerLink): void;
+  /**
+   * Graceful stop, before the workers drain: stop taking new connections where the master takes them
+   * (rr's listening socket, nginx), or drop the master's copies of the sockets the workers listen on, so
+   * they close once the last worker has drained. Models that hold nothing stop when their workers drain.
+   */
+  stopAccepting?(): void | Promise<void>;
   /** Releases what start() took. */
   close(): void | Promise<void>;
 }
@@ -59,7 +65,7 @@ export function acceptInMaster(settings: ModelSettings, onClient: (clientHandle:
   return handle;
 }
 
-/** For the models where each worker listens itself (reuseport, nginx, cluster): tell it where. */
-export function listenInWorker(worker: WorkerLink, settings: ModelSettings, port: number, reusePort: boolean): void {
-  worker.send({ type: 'serve-net', host: settings.host, port, backlog: settings.backlog, reusePort }, null, () => {});
+/** For the model where each worker listens itself (Node's cluster, whose listen() asks the primary). */
+export function listenInWorker(worker: WorkerLink, settings: ModelSettings, port: number): void {
+  worker.send({ type: 'serve-net', host: settings.host, port, backlog: settings.backlog }, null, () => {});
 }

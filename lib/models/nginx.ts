@@ -17,8 +17,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { bindServerHandle, closeHandle, type ServerHandle } from '../binding';
 import { freePorts } from '../ports';
-import { listenInWorker, ModelUnavailableError, type Model, type ModelSettings, type WorkerLink } from './model';
+import { ModelUnavailableError, type Model, type ModelSettings, type WorkerLink } from './model';
 
 /** nginx worker processes: one per core here. Each keeps its own rotation, so this is also the bound. */
 export const NGINX_WORKERS = 2;
@@ -69,6 +70,8 @@ export class NginxModel implements Model {
   private prefix = '';
   private nginx: ChildProcess | null = null;
   private exited: Promise<void> = Promise.resolve();
+  /** One bound socket per worker slot (port P+1+index), held by the master; see add(). */
+  private readonly upstreams: ServerHandle[] = [];
 
   constructor(private readonly settings: ModelSettings) {}
 
@@ -76,6 +79,9 @@ export class NginxModel implements Model {
     const binary = findNginx();
     if (!binary) throw new ModelUnavailableError('--model nginx needs nginx: apt-get install nginx (or your system\'s package)');
     this.port = await freePorts(this.settings.host, this.settings.port, this.settings.workers + 1);
+    for (let index = 0; index < this.settings.workers; index++) {
+      this.upstreams.push(bindServerHandle(this.settings.host, this.port + 1 + index));
+    }
     this.prefix = mkdtempSync(path.join(os.tmpdir(), 'handoff-nginx-'));
     const config = path.join(this.prefix, 'nginx.conf');
     writeFileSync(config, nginxConfig(this.settings, this.port, this.prefix));
@@ -110,16 +116,30 @@ export class NginxModel implements Model {
     return { host: this.settings.host, port: this.port };
   }
 
+  /**
+   * Each slot's port is bound once, by the master, and its socket handed to whichever worker holds the
+   * slot, the article's way. A replacement (after a crash, or in a rolling restart while the old worker
+   * still drains) listens on the same socket, so nginx's upstream never sees the port closed and the
+   * connections queued on it are kept.
+   */
   add(worker: WorkerLink): void {
-    listenInWorker(worker, this.settings, this.port + 1 + worker.index, false);
+    worker.send({ type: 'serve-shared', backlog: this.settings.backlog }, this.upstreams[worker.index]!, () => {});
   }
 
   remove(): void {}
+
+  /** SIGQUIT is nginx's graceful shutdown: it closes its listener and finishes the requests it is proxying. */
+  async stopAccepting(): Promise<void> {
+    if (this.nginx && this.nginx.exitCode === null && this.nginx.signalCode === null) this.nginx.kill('SIGQUIT');
+    await this.exited;
+    for (const handle of this.upstreams.splice(0)) closeHandle(handle);
+  }
 
   /** SIGTERM is nginx's fast shutdown; it stops its own workers. Then the directory goes. */
   async close(): Promise<void> {
     if (this.nginx && this.nginx.exitCode === null && this.nginx.signalCode === null) this.nginx.kill('SIGTERM');
     await this.exited;
+    for (const handle of this.upstreams.splice(0)) closeHandle(handle);
     if (this.prefix) rmSync(this.prefix, { recursive: true, force: true });
     this.nginx = null;
   }

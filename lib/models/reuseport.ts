@@ -1,21 +1,25 @@
 /**
- * lib/models/reuseport.ts — SO_REUSEPORT: one listening socket per worker, the kernel picks.
+ * lib/models/reuseport.ts — SO_REUSEPORT: one listening socket per worker, on the same port.
  *
- * Each worker binds its own socket to the same address and port with SO_REUSEPORT set. Linux (3.9+)
- * then keeps one accept queue per socket and puts each new connection in one of them, chosen by a hash
- * of the 4-tuple (reuseport_select_sock() in net/core/sock_reuseport.c). No herd: a connection wakes only
- * the worker that owns the queue. No master on the path. But the split is a hash, not a rotation: even
- * on average and never exact, and blind to load (a busy worker gets its share regardless).
+ * With SO_REUSEPORT set before bind(), several sockets may listen on one address and port; the kernel
+ * keeps them in a reuseport group and gives each new connection to one of them by a hash of its 4-tuple
+ * (reuseport_select_sock() in net/core/sock_reuseport.c). Each worker then accepts from its own queue:
+ * no shared accept, no herd, no master on the path. The split is even on average but not exact, since a
+ * hash of random client ports is only close to uniform.
  *
- * Node exposes it as `server.listen({ reusePort: true })` from 22.12 / 23.1 on (libuv's
- * UV_TCP_REUSEPORT). The master binds nothing; the workers do, on the public API.
- * A closing SO_REUSEPORT socket drops the connections still in its queue (unless the sysctl
- * net.ipv4.tcp_migrate_req is set): worth knowing for restarts.
+ * The master binds the sockets (one per worker slot) and hands each to its worker, the way the article
+ * hands out its one socket; the worker listens on it. Why not let each worker bind its own: when a
+ * listening socket in the group closes, the connections queued on it are reset, not moved to the others
+ * (unless net.ipv4.tcp_migrate_req is 1, Linux 5.14). A worker that crashed or was replaced in a rolling
+ * restart would take its queue with it. Held by the master, the socket outlives its worker, and the
+ * replacement listens on the same queue. (Measured in NOTES.md: the reset connections when a worker
+ * owns its socket.)
+ *
+ * Node >= 22.12 (libuv 1.49's UV_TCP_REUSEPORT); on older versions the model refuses to start.
  */
-import { freePorts } from '../ports';
-import { listenInWorker, ModelUnavailableError, type Model, type ModelSettings, type WorkerLink } from './model';
+import { bindServerHandle, boundAddress, closeHandle, type ServerHandle } from '../binding';
+import { ModelUnavailableError, type Model, type ModelSettings, type WorkerLink } from './model';
 
-/** The first Node with `listen({ reusePort })`. */
 const REUSEPORT_SINCE = [22, 12] as const;
 
 export function hasReusePort(version = process.versions.node): boolean {
@@ -24,27 +28,40 @@ export function hasReusePort(version = process.versions.node): boolean {
 }
 
 export class ReusePortModel implements Model {
-  private port = 0;
+  /** One socket per worker slot, all bound to the same port. */
+  private readonly handles: ServerHandle[] = [];
 
   constructor(private readonly settings: ModelSettings) {}
 
-  async start(): Promise<void> {
+  start(): void {
     if (!hasReusePort()) {
       throw new ModelUnavailableError(`--model reuseport needs Node >= ${REUSEPORT_SINCE.join('.')} ` +
         `(listen({ reusePort: true })); this is Node ${process.version}`);
     }
-    this.port = await freePorts(this.settings.host, this.settings.port, 1);
+    // Port 0: the first bind picks the port, the others join it.
+    let port = this.settings.port;
+    for (let index = 0; index < this.settings.workers; index++) {
+      this.handles.push(bindServerHandle(this.settings.host, port, { reusePort: true }));
+      port = boundAddress(this.handles[0]!).port;
+    }
   }
 
   address() {
-    return { host: this.settings.host, port: this.port };
+    return { host: this.settings.host, port: boundAddress(this.handles[0]!).port };
   }
 
   add(worker: WorkerLink): void {
-    listenInWorker(worker, this.settings, this.port, true);
+    worker.send({ type: 'serve-shared', backlog: this.settings.backlog }, this.handles[worker.index]!, () => {});
   }
 
   remove(): void {}
 
-  close(): void {}
+  /** Our copies go first, so each socket closes (and refuses) once its worker has drained. */
+  stopAccepting(): void {
+    this.close();
+  }
+
+  close(): void {
+    for (const handle of this.handles.splice(0)) closeHandle(handle);
+  }
 }

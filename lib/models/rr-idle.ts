@@ -57,8 +57,14 @@ export class IdleRoundRobinModel implements Model {
     if (!clientHandle) return;
     this.unacked.delete(worker);
     closeHandle(clientHandle);
-    this.free.push(worker);
+    // A draining worker finishes this one and gets no more.
+    if (worker.alive) this.free.push(worker);
     this.dispatch();
+  }
+
+  stopAccepting(): void {
+    if (this.handle) closeHandle(this.handle);
+    this.handle = null;
   }
 
   private dispatch(): void {
@@ -77,7 +83,6 @@ export class IdleRoundRobinModel implements Model {
   close(): void {
     for (const clientHandle of [...this.handles.splice(0), ...this.unacked.values()]) closeHandle(clientHandle);
     this.unacked.clear();
-    if (this.handle) closeHandle(this.handle);
-    this.handle = null;
+    this.stopAccepting();
   }
 }

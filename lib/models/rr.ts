@@ -12,9 +12,12 @@
  *   - the master's copy of each client fd. child_process sends a raw handle as 'net.Native', which has
  *     no postSend, so nothing closes it: without `closeHandle` below every connection leaks an fd in
  *     the master (2000 requests left 2026 fds open when we tried);
- *   - handles in flight to a worker that dies. child_process sends one handle at a time per worker and
- *     queues the rest until the worker ACKs the previous one; when the worker dies those callbacks never
- *     fire. So we remember what is in flight to each worker and give it to the next one on `remove`.
+ *   - handles in flight to a worker that dies. A completed send only means the fd is in the socketpair;
+ *     if the worker dies before it reads it, the kernel closes that copy and the client is reset. So,
+ *     like Node's RoundRobinHandle (which closes its copy on the worker's `accepted` reply), each worker
+ *     acknowledges every handle, and the master keeps its copy until then. A worker that dies leaves its
+ *     unacknowledged handles behind, still open in the master, and they go to the next workers. Unlike
+ *     Node's policy, the rotation does not wait for the ack: the acks only decide when to close.
  */
 import { boundAddress, closeHandle, type ClientHandle, type ServerHandle } from '../binding';
 import { acceptInMaster, type Model, type ModelSettings, type WorkerLink } from './model';
@@ -24,8 +27,8 @@ export class RoundRobinModel implements Model {
   /** Every worker, in rotation order. */
   private readonly workers: WorkerLink[] = [];
   private next = 0;
-  /** Handles sent to each worker whose send has not completed yet. */
-  private readonly inFlight = new Map<WorkerLink, Set<ClientHandle>>();
+  /** Handles sent to each worker and not acknowledged yet, oldest first (IPC keeps them in order). */
+  private readonly unacked = new Map<WorkerLink, ClientHandle[]>();
   /** Handles accepted while no worker was alive; they go out as soon as one is added. */
   private readonly waiting: ClientHandle[] = [];
 
@@ -42,7 +45,7 @@ export class RoundRobinModel implements Model {
   add(worker: WorkerLink): void {
     worker.send({ type: 'serve-handed' }, null, () => {});
     this.workers.push(worker);
-    this.inFlight.set(worker, new Set());
+    this.unacked.set(worker, []);
     for (const clientHandle of this.waiting.splice(0)) this.distribute(clientHandle);
   }
 
@@ -51,13 +54,17 @@ export class RoundRobinModel implements Model {
     if (at === -1) return;
     this.workers.splice(at, 1);
     if (at < this.next) this.next--;
-    const pending = this.inFlight.get(worker)!;
-    this.inFlight.delete(worker);
-    const stranded = [...pending];
-    // Emptied, so a send callback that still fires for the dead worker finds nothing to close or resend:
-    // the handle is another worker's now.
-    pending.clear();
-    for (const clientHandle of stranded) this.distribute(clientHandle);
+    const stranded = this.unacked.get(worker)!;
+    this.unacked.delete(worker);
+    // Emptied, so a send callback that still fires for the dead worker finds nothing to resend: the
+    // handle is another worker's now.
+    for (const clientHandle of stranded.splice(0)) this.distribute(clientHandle);
+  }
+
+  /** The worker has the fd (its oldest unacknowledged one): ours can go. */
+  accepted(worker: WorkerLink): void {
+    const clientHandle = this.unacked.get(worker)?.shift();
+    if (clientHandle) closeHandle(clientHandle);
   }
 
   /** The next live worker after the last one served; a worker that is exiting is skipped. */
@@ -73,20 +80,27 @@ export class RoundRobinModel implements Model {
   private distribute(clientHandle: ClientHandle): void {
     const worker = this.nextWorker();
     if (!worker) return void this.waiting.push(clientHandle);
-    const pending = this.inFlight.get(worker)!;
-    pending.add(clientHandle);
-    worker.send({ type: 'serve-client', ack: false }, clientHandle, (error) => {
-      // Not pending any more: the worker was removed and the handle already went to another one.
-      if (!pending.delete(clientHandle)) return;
-      if (error) return this.distribute(clientHandle);
-      // The fd is in the worker now (the kernel took a reference at sendmsg); ours would leak.
-      closeHandle(clientHandle);
+    const pending = this.unacked.get(worker)!;
+    pending.push(clientHandle);
+    worker.send({ type: 'serve-client', ack: true }, clientHandle, (error) => {
+      if (!error) return;
+      // Never sent: take it back (unless remove() already did) and give it to the next worker.
+      const at = pending.indexOf(clientHandle);
+      if (at === -1) return;
+      pending.splice(at, 1);
+      this.distribute(clientHandle);
     });
   }
 
-  close(): void {
-    for (const clientHandle of this.waiting.splice(0)) closeHandle(clientHandle);
+  /** Stop taking connections: new ones are refused by the kernel instead of queuing for nobody. */
+  stopAccepting(): void {
     if (this.handle) closeHandle(this.handle);
     this.handle = null;
+  }
+
+  close(): void {
+    this.stopAccepting();
+    for (const clientHandle of this.waiting.splice(0)) closeHandle(clientHandle);
+    for (const pending of this.unacked.values()) for (const clientHandle of pending.splice(0)) closeHandle(clientHandle);
   }
 }

@@ -35,6 +35,14 @@ export class SharedModel implements Model {
 
   remove(): void {}
 
+  /**
+   * Graceful stop: drop the master's copy first, so the socket really closes once the last worker
+   * drains and closes its own; otherwise the kernel would go on queuing connections that nobody accepts.
+   */
+  stopAccepting(): void {
+    this.close();
+  }
+
   close(): void {
     if (this.handle) closeHandle(this.handle);
     this.handle = null;
