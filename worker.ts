@@ -91,6 +91,14 @@ function finishDrain(): void {
   else process.exit(0);
 }
 
+/**
+ * A worker dying of an uncaught exception still says how far it got: the monitor runs before Node
+ * prints the error and exits, and an IPC write on an idle pipe goes out at once (libuv tries the write
+ * synchronously before queuing it, uv__write in deps/uv/src/unix/stream.c). SIGKILL gives no such chance:
+ * then the master keeps the count from the last report.
+ */
+process.on('uncaughtExceptionMonitor', () => tell({ type: 'count', ...tally }));
+
 /** Unasked counts for the master's live view; unref'd, so they never keep the worker alive. */
 let reported = -1;
 setInterval(() => {
