@@ -21,6 +21,8 @@ export interface LoadOptions {
   concurrency: number;
   keepAlive: boolean;
   timeoutMs?: number;
+  /** Stop starting requests after this long, even if fewer than `requests` were sent (a timed run). */
+  durationMs?: number;
   /** Called after each finished request (for a progress bar). */
   onProgress?: (done: number) => void;
 }
@@ -64,8 +66,9 @@ export async function runLoad(options: LoadOptions): Promise<LoadRun> {
   const path = options.url.pathname + options.url.search;
   let started = 0;
   let done = 0;
+  const deadline = options.durationMs === undefined ? Infinity : Date.now() + options.durationMs;
   const client = async () => {
-    while (started < options.requests) {
+    while (started < options.requests && Date.now() < deadline) {
       started++;
       const begin = process.hrtime.bigint();
       try {
@@ -80,7 +83,8 @@ export async function runLoad(options: LoadOptions): Promise<LoadRun> {
       } catch (error) {
         failures[causeOf(error)]++;
       }
-      options.onProgress?.(++done);
+      done++;
+      options.onProgress?.(done);
     }
   };
   const begin = process.hrtime.bigint();
@@ -90,7 +94,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadRun> {
   const ms = (percentile: number) => histogram.getValueAtPercentile(percentile) / 1000;
   const latencyMs = { p50: ms(50), p90: ms(90), p99: ms(99), max: histogram.maxValue / 1000 };
   histogram.destroy();
-  return { requests: options.requests, seconds, requestsPerSecond: options.requests / seconds, latencyMs, failures, ...run };
+  return { requests: done, seconds, requestsPerSecond: done / seconds, latencyMs, failures, ...run };
 }
 
 /** The tests' shorthand: new connections to 127.0.0.1:port, with the failures added up. */

@@ -9,8 +9,9 @@
  *   - If the master dies without a word (SIGKILL, a crash), the kernel closes its end of every IPC
  *     socketpair; each worker's channel sees EOF, Node emits 'disconnect', and the worker exits (see
  *     worker.ts). No process-group tricks needed, and none can be escaped by a worker.
- *   - A worker that dies is forked again at once; one that keeps dying within a second of starting is
- *     forked again after a delay that doubles each time, so a crash loop never becomes a fork bomb.
+ *   - A worker that dies is forked again at once; one that keeps dying by itself within a second of
+ *     starting is forked again after a delay that doubles each time, so a crash loop never becomes a
+ *     fork bomb.
  */
 import { fork, type ChildProcess, type ForkOptions, type StdioOptions } from 'node:child_process';
 import { HandleError, sendHandle, type ClientHandle, type SendCallback, type ServerHandle } from './binding';
@@ -179,9 +180,14 @@ export class Supervisor {
     if (this.stopping || slot.draining || this.slots[slot.index] !== slot) return;
     // A replacement that died before it served, during a rolling restart: restart() keeps the old one.
     if (this.restarting && !slot.ready) return;
+    // A crash loop is a worker that keeps dying young by itself: an exit code, or a signal of its own
+    // making (SIGSEGV, SIGABRT). One killed from outside (kill -9, the OOM killer, the chaos run) is
+    // replaced at once, however young: that is not a loop it can fall into by itself.
     const lived = Date.now() - slot.startedAt;
+    const killedFromOutside = signal === 'SIGKILL' || signal === 'SIGTERM' || signal === 'SIGINT';
     const previous = this.restartDelay[slot.index] ?? 0;
-    const delay = lived >= STABLE_AFTER_MS ? 0 : Math.min(MAX_RESTART_DELAY_MS, previous * 2 || FIRST_RESTART_DELAY_MS);
+    const delay = lived >= STABLE_AFTER_MS || killedFromOutside ? 0
+      : Math.min(MAX_RESTART_DELAY_MS, previous * 2 || FIRST_RESTART_DELAY_MS);
     this.restartDelay[slot.index] = delay;
     this.options.log(`worker ${slot.index} (pid ${slot.child.pid}) exited with ` +
       `${signal ? `signal ${signal}` : `code ${code}`}; forking a replacement` +

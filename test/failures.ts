@@ -83,3 +83,26 @@ t.test('out of fds (EMFILE): libuv drops the excess connections itself, and the 
   t.ok(accepted > 1 && accepted < 101, `the same worker, never replaced, accepted ${accepted} of 101`);
   t.notMatch(report.stdout.join('\n'), /failed accepts/, 'no accept error ever reached JavaScript');
 });
+
+t.test('a crash loop is slowed down: each replacement that dies young waits twice as long', async (t) => {
+  const { master, port } = await startMaster(t, ['--workers', '1', '--allow-crash']);
+  const delays: number[] = [];
+  let readyAgain: () => void = () => {};
+  master.lineListeners.push((line) => {
+    const crashed = /^handoff: worker 0 \(pid \d+\) exited with code 1; forking a replacement(?: in (\d+) ms)?/.exec(line);
+    if (crashed) delays.push(Number(crashed[1] ?? 0));
+    if (/^handoff: worker 0 \(pid \d+\) is ready$/.test(line)) readyAgain();
+  });
+  for (let crash = 0; crash < 4; crash++) {
+    const ready = new Promise<void>((resolve) => { readyAgain = resolve; });
+    await oneShot(port, 'GET /crash HTTP/1.0\r\n\r\n');
+    await ready;
+  }
+  // The first worker may have lived past the 1 s mark on a slow machine; from then on, each one died young.
+  t.equal(delays.length, 4);
+  for (let at = 1; at < delays.length; at++) {
+    if (delays[at - 1]! > 0) t.equal(delays[at], delays[at - 1]! * 2, `crash ${at + 1} waits ${delays[at]} ms`);
+  }
+  t.ok(delays[3]! >= 400, `delays ${delays.join(', ')} ms`);
+  t.equal((await load(port, 50, 5)).failures, 0, 'the last replacement serves');
+});

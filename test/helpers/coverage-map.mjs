@@ -8,5 +8,6 @@ const units = {
   'test/stats.ts': ['lib/stats.js', 'lib/report.js'],
   'test/ipc.ts': ['lib/ipc.js'],
   'test/cli.ts': ['lib/cli.js'],
+  'test/live.ts': ['lib/live.js'],
 };
 export default (testFile) => units[testFile] ?? null;

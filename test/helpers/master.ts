@@ -3,10 +3,11 @@
  * every worker it ever forked (found in /proc by their --master-pid argument) are killed when the test ends.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { hasReusePort } from '../../lib/models/reuseport';
+import { workerPids } from '../../lib/procfs';
 
 export const ROOT = path.resolve(__dirname, '..', '..');
 
@@ -25,12 +26,15 @@ export class RunningMaster {
   readonly stderr: string[] = [];
   private readonly waiters: Array<{ pattern: RegExp; resolve(match: RegExpMatchArray): void }> = [];
   readonly exited: Promise<number | null>;
+  /** Called with every line as it arrives, for tests that time events. */
+  readonly lineListeners: Array<(line: string) => void> = [];
 
   constructor(readonly child: ChildProcess) {
     this.exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
     for (const [stream, lines] of [[child.stdout!, this.stdout], [child.stderr!, this.stderr]] as const) {
       createInterface({ input: stream }).on('line', (line) => {
         lines.push(line);
+        for (const listener of this.lineListeners) listener(line);
         for (const waiter of [...this.waiters]) {
           const match = line.match(waiter.pattern);
           if (match) {
@@ -123,23 +127,7 @@ export function spawnMaster(t: Teardown, args: string[], nodePath = process.exec
 }
 
 /** Live processes whose command line says they are workers of this master. */
-export function workersOf(masterPid: number): number[] {
-  const found: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    let argv: string[];
-    try {
-      argv = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
-    } catch {
-      continue;
-    }
-    const at = argv.indexOf('--master-pid');
-    if (at > 0 && argv[at + 1] === String(masterPid) && argv.some((arg) => arg.endsWith('worker.js'))) {
-      found.push(Number(entry));
-    }
-  }
-  return found;
-}
+export const workersOf = workerPids;
 
 export function isAlive(pid: number): boolean {
   try {

@@ -1,0 +1,58 @@
+/**
+ * lib/procfs.ts — what /proc says about the kit's processes (Linux only; see proc(5)).
+ *
+ * Workers carry `--master-pid <pid>` on their command line (lib/ipc.ts, workerArgv) so anyone can find
+ * a master's workers with `ps`; the chaos run, the herd meter and the tests find them this way too.
+ */
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+
+function readOr(path: string, fallback: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return fallback;
+  }
+}
+
+/** Live processes whose command line says they are workers of this master. */
+export function workerPids(masterPid: number): number[] {
+  const found: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const argv = readOr(`/proc/${entry}/cmdline`, '').split('\0');
+    const at = argv.indexOf('--master-pid');
+    if (at > 0 && argv[at + 1] === String(masterPid) && argv.some((arg) => arg.endsWith('worker.js'))) {
+      found.push(Number(entry));
+    }
+  }
+  return found;
+}
+
+/**
+ * How many times the process went to sleep waiting for something (a read, epoll_wait) and was woken:
+ * `voluntary_ctxt_switches`, summed over its threads in /proc/<pid>/status. An idle event loop that is
+ * woken for a connection another process then takes is one wasted switch: the herd, counted.
+ */
+export function voluntarySwitches(pid: number): number {
+  const match = /^voluntary_ctxt_switches:\s+(\d+)$/m.exec(readOr(`/proc/${pid}/status`, ''));
+  return match ? Number(match[1]) : 0;
+}
+
+/** Sockets the process holds open (its listening socket and IPC channel included). */
+export function socketCount(pid: number): number {
+  let sockets = 0;
+  let entries: string[] = [];
+  try {
+    entries = readdirSync(`/proc/${pid}/fd`);
+  } catch {
+    return 0;
+  }
+  for (const fd of entries) {
+    try {
+      if (readlinkSync(`/proc/${pid}/fd/${fd}`).startsWith('socket:')) sockets++;
+    } catch {
+      // closed while we looked
+    }
+  }
+  return sockets;
+}
