@@ -29,9 +29,10 @@ export function workerPids(masterPid: number): number[] {
 }
 
 /**
- * How many times the process went to sleep waiting for something (a read, epoll_wait) and was woken:
- * `voluntary_ctxt_switches`, summed over its threads in /proc/<pid>/status. An idle event loop that is
- * woken for a connection another process then takes is one wasted switch: the herd, counted.
+ * How many times the process's main thread (the event loop) went to sleep waiting for something
+ * (epoll_wait, a read) and was woken: `voluntary_ctxt_switches` in /proc/<pid>/status, which counts the
+ * thread whose id is the pid. An idle event loop woken for a connection another process then takes is
+ * one wasted switch: the herd, counted.
  */
 export function voluntarySwitches(pid: number): number {
   const match = /^voluntary_ctxt_switches:\s+(\d+)$/m.exec(readOr(`/proc/${pid}/status`, ''));

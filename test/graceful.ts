@@ -25,7 +25,8 @@ for (const model of ['shared', 'rr']) {
     const idleEnd = await idle.readToClose();
     t.same(idleEnd, { data: Buffer.alloc(0), reset: false }, 'the idle keep-alive connection is closed cleanly');
     // The master waits for the half-sent request: finish it and get its answer, marked as the last.
-    t.equal(workersOf(master.pid).length, 2, 'the workers wait for the request in progress');
+    // A worker with nothing to finish may be gone already; the one holding the request waits, and so does the master.
+    t.ok(workersOf(master.pid).length >= 1 && master.child.exitCode === null, 'the request in progress holds the stop');
     midRequest.send('\r\n');
     const { data, reset } = await midRequest.readToClose();
     t.equal(reset, false);

@@ -9,5 +9,6 @@ const units = {
   'test/ipc.ts': ['lib/ipc.js'],
   'test/cli.ts': ['lib/cli.js'],
   'test/live.ts': ['lib/live.js'],
+  'test/ab.ts': ['lib/ab.js', 'lib/svg.js'],
 };
 export default (testFile) => units[testFile] ?? null;
