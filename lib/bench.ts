@@ -11,7 +11,7 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { abArgs, parseAb, type ClientRun } from './ab';
-import { underHerdMeter, type HerdRun } from './herd';
+import { underHerdMeter, type HerdRun, type ProcessCounts } from './herd';
 import { BODY } from './http';
 import { NginxProcess } from './nginx-process';
 import { freePorts } from './ports';
@@ -35,6 +35,8 @@ export interface CellRun extends Cell {
   maxMin: number | null;
   wakeupsPerConnection: number | null;
   failedAcceptsPerConnection: number | null;
+  /** The herd meter's counts for each process: the master first, then the workers in slot order. */
+  processes: ProcessCounts[];
 }
 
 interface Server {
@@ -134,5 +136,6 @@ export async function runCell(cell: Cell, requests: number, node: string, useAb:
     maxMin: distribution ? distribution.maxMinRatio : null,
     wakeupsPerConnection: measured ? sum((each) => each.wakeups) / connections : null,
     failedAcceptsPerConnection: measured && perfCounted ? sum((each) => each.failedAccepts) / connections : null,
+    processes: herd.counts,
   };
 }
