@@ -70,7 +70,8 @@ t.test('--print-config shows the config, with one upstream per worker', async (t
   t.equal(await master.exited, 0);
   const config = master.stdout.join('\n');
   t.match(config, /listen 127\.0\.0\.1:8000 backlog=511;/);
-  t.same(config.match(/server 127\.0\.0\.1:\d+;/g), ['server 127.0.0.1:8001;', 'server 127.0.0.1:8002;', 'server 127.0.0.1:8003;']);
+  t.same(config.match(/server 127\.0\.0\.1:\d+ max_fails=0;/g),
+    ['server 127.0.0.1:8001 max_fails=0;', 'server 127.0.0.1:8002 max_fails=0;', 'server 127.0.0.1:8003 max_fails=0;']);
 });
 
 t.test('a worker port in use: the line names that port, exit code 1, nothing left', NO_NGINX, async (t) => {

@@ -20,7 +20,12 @@ export const NGINX_WORKERS = 2;
 
 export function nginxConfig(settings: ModelSettings, port: number, prefix: string): string {
   const host = settings.host.includes(':') ? `[${settings.host}]` : settings.host;
-  const upstreams = Array.from({ length: settings.workers }, (_, index) => `        server ${host}:${port + 1 + index};`);
+  // max_fails=0: never mark a worker down. By default one failed attempt takes a server out for 10 s
+  // (ngx_http_upstream_module, max_fails=1 fail_timeout=10s); a killed worker would then take its slot
+  // out long after its replacement listens, and with every slot out nginx answers 502 to everyone
+  // (4114 failures in a 20 s chaos run). Here the master holds each slot's socket, so a connection to a
+  // slot whose worker just died waits in its queue for the replacement.
+  const upstreams = Array.from({ length: settings.workers }, (_, index) => `        server ${host}:${port + 1 + index} max_fails=0;`);
   return `# written by handoff (lib/models/nginx.ts); every path is inside ${prefix}
 worker_processes ${NGINX_WORKERS};
 pid ${prefix}/nginx.pid;
