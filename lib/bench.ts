@@ -13,7 +13,8 @@ import { createInterface } from 'node:readline';
 import { abArgs, parseAb, type ClientRun } from './ab';
 import { underHerdMeter, type HerdRun, type ProcessCounts } from './herd';
 import { BODY } from './http';
-import { NginxProcess } from './nginx-process';
+import { nginxConfigFile, NginxProcess } from './nginx-process';
+import { nodeForReusePort } from './models/reuseport';
 import { freePorts } from './ports';
 import { describeDistribution } from './stats';
 
@@ -74,22 +75,11 @@ async function startScript(node: string, argv: string[]): Promise<Server> {
 async function startTarget(cell: Cell, node: string): Promise<Server> {
   if (cell.target === 'nginx-return-200') {
     const port = await freePorts('127.0.0.1', 0, 1);
-    const nginx = await NginxProcess.start('127.0.0.1', port, (prefix) => `worker_processes auto;
-pid ${prefix}/nginx.pid;
-events { worker_connections 4096; }
-http {
-    access_log off;
-    client_body_temp_path ${prefix}/client_body;
-    proxy_temp_path ${prefix}/proxy;
-    fastcgi_temp_path ${prefix}/fastcgi;
-    uwsgi_temp_path ${prefix}/uwsgi;
-    scgi_temp_path ${prefix}/scgi;
-    server {
+    const nginx = await NginxProcess.start('127.0.0.1', port, (prefix) => nginxConfigFile(prefix, 'auto', `    server {
         listen 127.0.0.1:${port} backlog=511;
         location / { default_type text/plain; return 200 '${BODY}'; }
     }
-}
-`);
+`));
     return { port, pids: [], stop: async () => { await nginx.close(); return ''; } };
   }
   if (cell.target === 'cluster-http') {
@@ -108,6 +98,11 @@ function parseBuiltIn(output: string): ClientRun {
   const run = JSON.parse(output) as { requests: number; requestsPerSecond: number; latencyMs: { p99: number }; failures: Record<string, number> };
   const failed = Object.values(run.failures).reduce((sum, count) => sum + count, 0);
   return { complete: run.requests, failed, requestsPerSecond: run.requestsPerSecond, p99Ms: run.latencyMs.p99 };
+}
+
+/** The Node to run a target with: reuseport needs >= 22.12 (lib/models/reuseport.ts); null if there is none. */
+export function nodeForTarget(target: string): string | null {
+  return target === 'reuseport' ? nodeForReusePort() : process.execPath;
 }
 
 export async function runCell(cell: Cell, requests: number, node: string, useAb: boolean): Promise<CellRun> {

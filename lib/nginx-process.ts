@@ -28,6 +28,27 @@ export function findNginx(): string | null {
   return null;
 }
 
+/**
+ * A whole nginx.conf around the given `http { }` contents, with every path nginx writes inside `prefix`
+ * (the temp paths default to /var/lib/nginx, which a user cannot write and must not touch).
+ */
+export function nginxConfigFile(prefix: string, workerProcesses: number | 'auto', http: string): string {
+  return `# written by handoff; every path is inside ${prefix}
+worker_processes ${workerProcesses};
+pid ${prefix}/nginx.pid;
+error_log ${prefix}/error.log warn;
+events { worker_connections 4096; }
+http {
+    access_log off;
+    client_body_temp_path ${prefix}/client_body;
+    proxy_temp_path ${prefix}/proxy;
+    fastcgi_temp_path ${prefix}/fastcgi;
+    uwsgi_temp_path ${prefix}/uwsgi;
+    scgi_temp_path ${prefix}/scgi;
+${http}}
+`;
+}
+
 export class NginxProcess {
   readonly exited: Promise<void>;
 

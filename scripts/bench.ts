@@ -1,5 +1,6 @@
 /**
  * scripts/bench.ts — `npm run bench -- [--quick] [--runs 3] [-n 5000] [--out bench]`
+ *   [--targets shared,rr,...] [--workers 2,4,8] [-c 1,10,100] [--keep-alive no|yes|both]
  *
  * Every model, and two baselines (nginx `return 200`, cluster + http), across concurrency 1/10/100,
  * keep-alive off/on and 2/4/8 workers, each cell --runs times (lib/bench.ts). Writes into --out:
@@ -15,10 +16,9 @@ import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import { hasAb } from '../lib/ab';
-import { runCell, type Cell, type CellRun } from '../lib/bench';
+import { nodeForTarget, runCell, type Cell, type CellRun } from '../lib/bench';
 import { perfProblem } from '../lib/herd';
 import { modelNames } from '../lib/models';
-import { hasReusePort } from '../lib/models/reuseport';
 import { barChart } from '../lib/svg';
 
 const BASELINES = ['nginx-return-200', 'cluster-http'];
@@ -29,19 +29,9 @@ function median(values: number[]): number {
   return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
 }
 
-/** The node binary for a target: reuseport needs >= 22.12, found as HANDOFF_NODE24 if this one is older. */
-function nodeFor(target: string): string | null {
-  if (target !== 'reuseport' || hasReusePort()) return process.execPath;
-  const other = process.env.HANDOFF_NODE24;
-  const version = other ? spawnSync(other, ['-p', 'process.versions.node'], { encoding: 'utf8' }).stdout.trim() : '';
-  return other && hasReusePort(version) ? other : null;
-}
 
-function cells(quick: boolean, targets: string[]): Cell[] {
+function cells(workerCounts: number[], concurrencies: number[], keepAlives: boolean[], targets: string[]): Cell[] {
   const all: Cell[] = [];
-  const workerCounts = quick ? [4] : [2, 4, 8];
-  const concurrencies = quick ? [100] : [1, 10, 100];
-  const keepAlives = quick ? [false] : [false, true];
   for (const workers of workerCounts) for (const concurrency of concurrencies) for (const keepAlive of keepAlives) {
     for (const target of targets) all.push({ target, workers, concurrency, keepAlive });
   }
@@ -126,8 +116,12 @@ async function main(): Promise<void> {
       n: { type: 'string', short: 'n' },
       out: { type: 'string', default: 'bench' },
       targets: { type: 'string' },
+      workers: { type: 'string' },
+      c: { type: 'string', short: 'c' },
+      'keep-alive': { type: 'string' },
     },
   });
+  const list = (text: string | undefined, full: string) => (text ?? full).split(',').map(Number);
   const quick = values.quick;
   const runs = Number(values.runs ?? (quick ? 1 : 3));
   const requests = Number(values.n ?? (quick ? 2000 : 5000));
@@ -140,8 +134,11 @@ async function main(): Promise<void> {
 
   const results: CellRun[] = [];
   const summaries: Summary[] = [];
-  for (const cell of cells(quick, wanted)) {
-    const node = nodeFor(cell.target);
+  const keepAlive = values['keep-alive'] ?? (quick ? 'no' : 'both');
+  const matrix = cells(list(values.workers, quick ? '4' : '2,4,8'), list(values.c, quick ? '100' : '1,10,100'),
+    keepAlive === 'both' ? [false, true] : [keepAlive === 'yes'], wanted);
+  for (const cell of matrix) {
+    const node = nodeForTarget(cell.target);
     if (!node) {
       console.log(`  ${cell.target}: skipped, needs Node >= 22.12 (set HANDOFF_NODE24 to a newer node)`);
       continue;

@@ -6,19 +6,11 @@
  * its accept4() calls failed with EAGAIN (lib/herd.ts). reuseport runs on HANDOFF_NODE24 when this Node
  * is older than 22.12.
  */
-import { spawnSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import { hasAb } from '../lib/ab';
-import { runCell } from '../lib/bench';
+import { nodeForTarget, runCell } from '../lib/bench';
 import { perfProblem } from '../lib/herd';
-import { hasReusePort } from '../lib/models/reuseport';
 
-function nodeFor(target: string): string | null {
-  if (target !== 'reuseport' || hasReusePort()) return process.execPath;
-  const other = process.env.HANDOFF_NODE24;
-  const version = other ? spawnSync(other, ['-p', 'process.versions.node'], { encoding: 'utf8' }).stdout.trim() : '';
-  return other && hasReusePort(version) ? other : null;
-}
 
 const per = (count: number | null, connections: number) => (count === null || connections === 0 ? '–' : (count / connections).toFixed(2));
 
@@ -36,7 +28,7 @@ async function main(): Promise<void> {
   console.log('| model | -c | process | connections | wake-ups | EAGAIN accepts | wake-ups/conn | EAGAIN/conn |');
   console.log('|---|---|---|---|---|---|---|---|');
   for (const target of values.targets.split(',')) {
-    const node = nodeFor(target);
+    const node = nodeForTarget(target);
     if (!node) {
       console.log(`| ${target} | needs Node >= 22.12: set HANDOFF_NODE24 |`);
       continue;

@@ -11,7 +11,7 @@
  * child (lib/nginx-process.ts): nothing is written outside that directory, and no nginx outlives us.
  */
 import { bindServerHandle, closeHandle, type ServerHandle } from '../binding';
-import { NginxProcess } from '../nginx-process';
+import { nginxConfigFile, NginxProcess } from '../nginx-process';
 import { freePorts } from '../ports';
 import type { Model, ModelSettings, WorkerLink } from './model';
 
@@ -26,19 +26,7 @@ export function nginxConfig(settings: ModelSettings, port: number, prefix: strin
   // (4114 failures in a 20 s chaos run). Here the master holds each slot's socket, so a connection to a
   // slot whose worker just died waits in its queue for the replacement.
   const upstreams = Array.from({ length: settings.workers }, (_, index) => `        server ${host}:${port + 1 + index} max_fails=0;`);
-  return `# written by handoff (lib/models/nginx.ts); every path is inside ${prefix}
-worker_processes ${NGINX_WORKERS};
-pid ${prefix}/nginx.pid;
-error_log ${prefix}/error.log warn;
-events { worker_connections 4096; }
-http {
-    access_log off;
-    client_body_temp_path ${prefix}/client_body;
-    proxy_temp_path ${prefix}/proxy;
-    fastcgi_temp_path ${prefix}/fastcgi;
-    uwsgi_temp_path ${prefix}/uwsgi;
-    scgi_temp_path ${prefix}/scgi;
-    upstream cluster {
+  return nginxConfigFile(prefix, NGINX_WORKERS, `    upstream cluster {
 ${upstreams.join('\n')}
     }
     server {
@@ -47,8 +35,7 @@ ${upstreams.join('\n')}
             proxy_pass http://cluster;
         }
     }
-}
-`;
+`);
 }
 
 export class NginxModel implements Model {

@@ -17,6 +17,7 @@
  *
  * Node >= 22.12 (libuv 1.49's UV_TCP_REUSEPORT); on older versions the model refuses to start.
  */
+import { spawnSync } from 'node:child_process';
 import { bindServerHandle, boundAddress, closeHandle, type ServerHandle } from '../binding';
 import { ModelUnavailableError, type Model, type ModelSettings, type WorkerLink } from './model';
 
@@ -25,6 +26,18 @@ const REUSEPORT_SINCE = [22, 12] as const;
 export function hasReusePort(version = process.versions.node): boolean {
   const [major = 0, minor = 0] = version.split('.').map(Number);
   return major > REUSEPORT_SINCE[0] || (major === REUSEPORT_SINCE[0] && minor >= REUSEPORT_SINCE[1]);
+}
+
+/**
+ * A Node that can run this model: this one if it is new enough, else $HANDOFF_NODE24 if that is (.ci/run
+ * installs Node 24 from npm; the tests, the benchmark and the herd meter run reuseport with it). Null if none.
+ */
+export function nodeForReusePort(): string | null {
+  if (hasReusePort()) return process.execPath;
+  const other = process.env.HANDOFF_NODE24;
+  if (!other) return null;
+  const version = spawnSync(other, ['-p', 'process.versions.node'], { encoding: 'utf8' }).stdout?.trim() ?? '';
+  return hasReusePort(version) ? other : null;
 }
 
 export class ReusePortModel implements Model {

@@ -2,11 +2,11 @@
  * Runs `node master.js` as a user would, reads what it prints, and guarantees teardown: the master and
  * every worker it ever forked (found in /proc by their --master-pid argument) are killed when the test ends.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
-import { hasReusePort } from '../../lib/models/reuseport';
+import { nodeForReusePort } from '../../lib/models/reuseport';
 import { workerPids } from '../../lib/procfs';
 
 export const ROOT = path.resolve(__dirname, '..', '..');
@@ -165,9 +165,5 @@ export async function waitForExit(pids: number[], limitMs: number, everyMs = 10)
  * there is none, and the test skips.
  */
 export function modelNode(model: string): string | null {
-  if (model !== 'reuseport' || hasReusePort()) return process.execPath;
-  const other = process.env.HANDOFF_NODE24;
-  if (!other) return null;
-  const version = spawnSync(other, ['-p', 'process.versions.node'], { encoding: 'utf8' }).stdout?.trim() ?? '';
-  return hasReusePort(version) ? other : null;
+  return model === 'reuseport' ? nodeForReusePort() : process.execPath;
 }
