@@ -36,6 +36,8 @@ const open = new Set<HttpConnection>();
 /** What this worker listens on, if it listens itself: closed when it drains. */
 let stopListening: (() => void) | null = null;
 let draining = false;
+/** We told the master we are done: a channel that closes now is its answer, not its death. */
+let reportedDrained = false;
 
 function tell(message: WorkerMessage): void {
   // The channel may close under us (the master died): 'disconnect' ends this process shortly.
@@ -87,8 +89,9 @@ function drain(): void {
  */
 function finishDrain(): void {
   if (!draining || open.size > 0) return;
-  if (process.connected) tell({ type: 'drained', ...tally });
-  else process.exit(0);
+  if (!process.connected) return process.exit(0);
+  reportedDrained = true;
+  tell({ type: 'drained', ...tally });
 }
 
 /**
@@ -152,7 +155,7 @@ process.on('message', (raw: unknown, received: unknown) => {
 // The master's end of the IPC channel closed: it died, and we go now; or it has our drained report, and
 // we go once the last connection is done.
 process.on('disconnect', () => {
-  if (!draining || open.size === 0) process.exit(0);
+  if (!reportedDrained || open.size === 0) process.exit(0);
 });
 // Ctrl-C signals the whole process group; the master decides when we stop, after taking our count.
 process.on('SIGINT', () => {});

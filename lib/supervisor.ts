@@ -240,7 +240,8 @@ export class Supervisor {
   /** Graceful stop: every worker drains at once. Resolves with every worker's final count. */
   async stop(): Promise<WorkerTally[]> {
     this.stopping = true;
-    await Promise.all(this.slots.filter((slot) => !slot.exited).map((slot) => this.drain(slot)));
+    // Every worker, not only the current ones: an old one may still be draining from a rolling restart.
+    await Promise.all(this.everyWorker.filter((slot) => !slot.exited).map((slot) => this.drain(slot)));
     return this.tallies();
   }
 
