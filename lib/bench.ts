@@ -40,7 +40,7 @@ export interface CellRun extends Cell {
   processes: ProcessCounts[];
 }
 
-interface Server {
+export interface Server {
   port: number;
   /** The processes the herd meter watches: the master and the workers. */
   pids: number[];
@@ -48,22 +48,26 @@ interface Server {
   stop(): Promise<string>;
 }
 
-/** Spawns a node script and waits for the line that gives the port (and, for master.js, the pids). */
-async function startScript(node: string, argv: string[]): Promise<Server> {
-  const child = spawn(node, argv, { stdio: ['ignore', 'pipe', 'inherit'] });
+/**
+ * Spawns master.js (or the cluster-http baseline) and waits for the line that gives the port and, for
+ * master.js, the pids. Its log lines (stderr) go to `onLogLine` if given, else to our stderr.
+ */
+export async function startServer(node: string, argv: string[], onLogLine?: (line: string) => void): Promise<Server> {
+  const child = spawn(node, argv, { stdio: ['ignore', 'pipe', onLogLine ? 'pipe' : 'inherit'] });
+  if (onLogLine) createInterface({ input: child.stderr! }).on('line', onLogLine);
   const lines: string[] = [];
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const stop = async () => {
+    child.kill('SIGINT');
+    await exited;
+    return lines.join('\n');
+  };
   const ready = new Promise<Server>((resolve, reject) => {
     let port = 0;
-    createInterface({ input: child.stdout }).on('line', (line) => {
+    createInterface({ input: child.stdout! }).on('line', (line) => {
       lines.push(line);
       port ||= Number(/listening on http:\/\/[^:]+:(\d+)\//.exec(line)?.[1] ?? 0);
       const pids = /^handoff: worker pids ([\d ]+) /.exec(line)?.[1];
-      const stop = async () => {
-        child.kill('SIGINT');
-        await exited;
-        return lines.join('\n');
-      };
       if (pids) resolve({ port, pids: [child.pid!, ...pids.split(' ').map(Number)], stop });
       else if (port && line.startsWith('cluster-http')) resolve({ port, pids: [child.pid!], stop });
     });
@@ -83,9 +87,9 @@ async function startTarget(cell: Cell, node: string): Promise<Server> {
     return { port, pids: [], stop: async () => { await nginx.close(); return ''; } };
   }
   if (cell.target === 'cluster-http') {
-    return startScript(node, [path.join(ROOT, 'scripts', 'cluster-http.js'), '--workers', String(cell.workers)]);
+    return startServer(node, [path.join(ROOT, 'scripts', 'cluster-http.js'), '--workers', String(cell.workers)]);
   }
-  return startScript(node, [path.join(ROOT, 'master.js'), '--model', cell.target, '--workers', String(cell.workers), '--port', '0']);
+  return startServer(node, [path.join(ROOT, 'master.js'), '--model', cell.target, '--workers', String(cell.workers), '--port', '0']);
 }
 
 function loadCommand(useAb: boolean, url: string, requests: number, cell: Cell): string[] {

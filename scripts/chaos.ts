@@ -6,38 +6,24 @@
  * model: requests, failures beside the connections that were inside the killed workers, the slowest
  * recovery, and whether the workers' counts add up to what the client received.
  */
-import { spawn } from 'node:child_process';
 import path from 'node:path';
-import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
+import { startServer } from '../lib/bench';
 import { RecoveryClock, runChaos } from '../lib/chaos';
 import { modelNames } from '../lib/models';
 
 const ROOT = path.resolve(__dirname, '..');
 
 async function chaosOf(model: string, seconds: number, everyMs: number, concurrency: number): Promise<string> {
-  const master = spawn(process.execPath, [path.join(ROOT, 'master.js'), '--model', model, '--port', '0'],
-    { stdio: ['ignore', 'pipe', 'pipe'] });
   const clock = new RecoveryClock();
-  const stdout: string[] = [];
-  createInterface({ input: master.stderr! }).on('line', (line) => clock.onMasterLine(line));
-  const listening = new Promise<number>((resolve, reject) => {
-    createInterface({ input: master.stdout! }).on('line', (line) => {
-      stdout.push(line);
-      const match = /listening on http:\/\/[^:]+:(\d+)\//.exec(line);
-      if (match) resolve(Number(match[1]));
-    });
-    master.once('exit', (code) => reject(new Error(`master exited (${code}) before listening`)));
-  });
-  const exited = new Promise((resolve) => master.once('exit', resolve));
-  const port = await listening;
+  const master = await startServer(process.execPath, [path.join(ROOT, 'master.js'), '--model', model, '--port', '0'],
+    (line) => clock.onMasterLine(line));
   const run = await runChaos({
-    url: new URL(`http://127.0.0.1:${port}/`), masterPid: master.pid!, durationMs: seconds * 1000,
+    url: new URL(`http://127.0.0.1:${master.port}/`), masterPid: master.pids[0]!, durationMs: seconds * 1000,
     killEveryMs: everyMs, concurrency,
   }, clock);
-  master.kill('SIGINT');
-  await exited;
-  const reported = Number(/^total \d+ connections, (\d+) requests/m.exec(stdout.join('\n'))?.[1] ?? NaN);
+  const report = await master.stop();
+  const reported = Number(/^total \d+ connections, (\d+) requests/m.exec(report)?.[1] ?? NaN);
   const ok = run.load.statuses.get(200) ?? 0;
   const failed = Object.values(run.load.failures).reduce((sum, count) => sum + count, 0);
   return `| ${model} | ${run.load.requests} | ${Math.round(run.load.requestsPerSecond)} | ${run.kills} | ${failed} | ` +
