@@ -14,18 +14,23 @@ function readOr(path: string, fallback: string): string {
   }
 }
 
+/** Every live process's command line, by pid. */
+function commandLines(): Array<{ pid: number; argv: string[] }> {
+  return readdirSync('/proc').filter((entry) => /^\d+$/.test(entry))
+    .map((entry) => ({ pid: Number(entry), argv: readOr(`/proc/${entry}/cmdline`, '').split('\0') }));
+}
+
 /** Live processes whose command line says they are workers of this master. */
 export function workerPids(masterPid: number): number[] {
-  const found: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    const argv = readOr(`/proc/${entry}/cmdline`, '').split('\0');
+  return commandLines().filter(({ argv }) => {
     const at = argv.indexOf('--master-pid');
-    if (at > 0 && argv[at + 1] === String(masterPid) && argv.some((arg) => arg.endsWith('worker.js'))) {
-      found.push(Number(entry));
-    }
-  }
-  return found;
+    return at > 0 && argv[at + 1] === String(masterPid) && argv.some((arg) => arg.endsWith('worker.js'));
+  }).map(({ pid }) => pid);
+}
+
+/** Live processes with `text` somewhere in their command line (a temporary directory's path, say). */
+export function processesMentioning(text: string): number[] {
+  return commandLines().filter(({ argv }) => argv.some((arg) => arg.includes(text))).map(({ pid }) => pid);
 }
 
 /**

@@ -8,9 +8,14 @@
  *     Its workers must not load clinic too: clinic injects itself through NODE_OPTIONS, which forked
  *     processes inherit, so we hand the workers the NODE_OPTIONS we had (HANDOFF_WORKER_NODE_OPTIONS).
  *
- * We wait for the target's "listening on" line, run ab (or scripts/load.js without ab), then send clinic
- * SIGINT. clinic relays it, the target stops as on Ctrl-C (the rr master stops its workers), and clinic
- * writes its HTML report. We do not use clinic's --on-port: its port detector (the on-net-listen
+ * After flame it also prints the widest boxes of the graph as text (lib/flame.ts).
+ *
+ * We wait for the target's "listening on" line, run ab (or scripts/load.js without ab), then do what
+ * Ctrl-C in a terminal does: SIGINT to the whole process group, clinic and its target (and the rr
+ * master's workers, which leave stopping to their master). Signalling clinic alone is not enough:
+ * doctor relays the signal, but flame (0x, platform/v8.js `softClose`) only waits for a target that the
+ * terminal is assumed to have signalled too, and waits forever. The target stops as on Ctrl-C, and
+ * clinic writes its HTML report. We do not use clinic's --on-port: its port detector (the on-net-listen
  * package) calls `resource.owner.once('listening')` for every TCP server handle it sees created, and a
  * raw handle from _createServerHandle has no owner, so the target dies with a TypeError. (--on-port also
  * ends the target with an emitted 'beforeExit' rather than a signal.)
@@ -20,6 +25,7 @@ import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs, promisify } from 'node:util';
+import { formatFlameSummary, readFlameSamples, summarizeFlame } from '../lib/flame';
 
 const ROOT = path.resolve(__dirname, '..');
 const TOOLS = ['doctor', 'flame', 'bubbleprof'];
@@ -48,6 +54,14 @@ function newestReport(dest: string): string | null {
   const reports = readdirSync(dest).filter((name) => name.endsWith('.html')).map((name) => path.join(dest, name));
   reports.sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs);
   return reports[0] ?? null;
+}
+
+function signalGroup(leaderPid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-leaderPid, signal);
+  } catch {
+    // the whole group is gone already
+  }
 }
 
 function isAlive(pid: number): boolean {
@@ -80,13 +94,22 @@ async function main(): Promise<void> {
   const target = TARGETS[values.model];
   if (!target) fail(`--model must be shared or rr, not '${values.model}'`, 2);
 
-  const clinic = spawn(process.execPath, [require.resolve('clinic/bin.js'), tool, '--dest', values.dest, '--',
+  // --no-open: clinic would start a browser through xdg-open, detached, and leave it running.
+  const clinic = spawn(process.execPath, [require.resolve('clinic/bin.js'), tool, '--no-open', '--dest', values.dest, '--',
     process.execPath, ...target], {
     stdio: ['ignore', 'pipe', 'inherit'],
+    // A process group of its own, like a terminal's foreground job, so one kill(-pgid) reaches them all.
+    detached: true,
     // NO_INSIGHT: without a terminal, clinic otherwise waits silently on a consent prompt.
     env: { ...process.env, NO_INSIGHT: '1', HANDOFF_WORKER_NODE_OPTIONS: process.env.NODE_OPTIONS ?? '' },
   });
   const exited = new Promise<number | null>((resolve) => clinic.once('exit', (code) => resolve(code)));
+  // The group does not die with us by itself: if we are stopped first, we take it down.
+  const killGroup = () => signalGroup(clinic.pid!, 'SIGKILL');
+  process.once('exit', killGroup);
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    process.once(signal, () => fail(`${signal}: stopped clinic and its target, no report`, 1));
+  }
   const workerPids: number[] = [];
   let loaded: Promise<void> | null = null;
   createInterface({ input: clinic.stdout! }).on('line', (line) => {
@@ -95,7 +118,7 @@ async function main(): Promise<void> {
     if (pids) workerPids.push(...pids[1]!.split(' ').map(Number));
     const listening = /listening on (http:\/\/\S+)/.exec(line);
     if (listening && !loaded) {
-      loaded = runLoad(listening[1]!, values.n, values.c).finally(() => clinic.kill('SIGINT'));
+      loaded = runLoad(listening[1]!, values.n, values.c).finally(() => signalGroup(clinic.pid!, 'SIGINT'));
     }
   });
   const code = await exited;
@@ -107,6 +130,8 @@ async function main(): Promise<void> {
   const report = newestReport(values.dest);
   if (!report) fail(`clinic wrote no HTML report in ${values.dest}`, 1);
   console.log(`profile: report at ${report}`);
+  // The flame graph's widest boxes, in text: what the picture would show first.
+  if (tool === 'flame') console.log(formatFlameSummary(summarizeFlame(readFlameSamples(report), ROOT)));
 }
 
 main().catch((error: unknown) => {

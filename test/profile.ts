@@ -6,6 +6,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import t from 'tap';
+import { processesMentioning } from '../lib/procfs';
 import { ROOT, RunningMaster, isAlive, killQuietly, spawnAsUser } from './helpers/master';
 
 for (const model of ['shared', 'rr']) {
@@ -26,5 +27,26 @@ for (const model of ['shared', 'rr']) {
     t.teardown(() => pids.forEach(killQuietly));
     t.same(pids.filter(isAlive), [], 'no worker outlived the profiled process');
     t.match(run.stdout.join('\n'), /^worker \d+ got \d+ connections$/m, 'the target stopped as on Ctrl-C and reported');
+    t.same(processesMentioning(dest), [], 'clinic is gone, and started no browser');
   });
 }
+
+t.test('clinic flame --model shared: the report, and the graph\'s widest boxes as text', async (t) => {
+  // flame (0x) does not pass SIGINT on to its target; without the process-group signal in
+  // scripts/profile.ts this run never ends.
+  const dest = mkdtempSync(path.join(os.tmpdir(), 'handoff-clinic-'));
+  t.teardown(() => rmSync(dest, { recursive: true, force: true }));
+  const child = spawnAsUser(process.execPath, [path.join(ROOT, 'scripts', 'profile.js'), 'flame',
+    '--model', 'shared', '-n', '2000', '-c', '20', '--dest', dest]);
+  const run = new RunningMaster(child);
+  t.teardown(() => child.kill('SIGKILL'));
+  t.equal(await run.exited, 0, run.stderr.join('\n'));
+  const [, report] = await run.waitForLine(/^profile: report at (.+\.clinic-flame\.html)$/);
+  t.ok(statSync(report!).size > 10_000, `${report} has ${statSync(report!).size} bytes`);
+  const [, samples] = await run.waitForLine(/^(\d+) samples, \d+ without a stack$/);
+  t.ok(Number(samples) > 100, `${samples} samples`);
+  const summary = run.stdout.slice(run.stdout.findIndex((line) => line.startsWith('total (')));
+  t.match(summary.join('\n'), /^ +\d+\.\d% {2}\S* ?lib\/http\.js:\d+:\d+$/m,
+    'the responder (lib/http.js) is among the widest JavaScript frames of a serving process');
+  t.same(processesMentioning(dest), [], 'clinic is gone, and started no browser');
+});

@@ -10,5 +10,6 @@ const units = {
   'test/cli.ts': ['lib/cli.js'],
   'test/live.ts': ['lib/live.js'],
   'test/ab.ts': ['lib/ab.js', 'lib/svg.js'],
+  'test/flame.ts': ['lib/flame.js'],
 };
 export default (testFile) => units[testFile] ?? null;
