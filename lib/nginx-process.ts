@@ -8,13 +8,16 @@
  * when our process dies, however it dies (prctl(2) PR_SET_PDEATHSIG): no nginx is ever left behind.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { ModelUnavailableError } from './models/model';
+import { processExists } from './procfs';
 
 const READY_TIMEOUT_MS = 5000;
+/** `handoff-nginx-<pid of the process that made it>-<random>`, in os.tmpdir(). */
+export const TEMP_DIR_PREFIX = 'handoff-nginx-';
 
 /**
  * HANDOFF_NGINX names a binary to use (a custom build, say). Otherwise nginx on PATH, then /usr/sbin,
@@ -60,7 +63,8 @@ export class NginxProcess {
   static async start(host: string, port: number, config: (prefix: string) => string): Promise<NginxProcess> {
     const binary = findNginx();
     if (!binary) throw new ModelUnavailableError('--model nginx needs nginx: apt-get install nginx (or your system\'s package)');
-    const prefix = mkdtempSync(path.join(os.tmpdir(), 'handoff-nginx-'));
+    removeOrphanedDirs();
+    const prefix = mkdtempSync(path.join(os.tmpdir(), `${TEMP_DIR_PREFIX}${process.pid}-`));
     const configPath = path.join(prefix, 'nginx.conf');
     writeFileSync(configPath, config(prefix));
     // -e: the error log nginx opens before it has read the config would otherwise be /var/log/nginx.
@@ -96,6 +100,18 @@ export class NginxProcess {
 
   private signal(signal: NodeJS.Signals): void {
     if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill(signal);
+  }
+}
+
+/**
+ * A process killed by SIGKILL cannot remove its directory (its nginx is stopped by the kernel all the
+ * same, see above). The directory's name carries the pid that made it, so the next start removes the
+ * directories whose process is gone. A reused pid only keeps a directory for one more start.
+ */
+function removeOrphanedDirs(): void {
+  for (const name of readdirSync(os.tmpdir())) {
+    const owner = new RegExp(`^${TEMP_DIR_PREFIX}(\\d+)-`).exec(name);
+    if (owner && !processExists(Number(owner[1]))) rmSync(path.join(os.tmpdir(), name), { recursive: true, force: true });
   }
 }
 

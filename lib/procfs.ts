@@ -20,6 +20,16 @@ function commandLines(): Array<{ pid: number; argv: string[] }> {
     .map((entry) => ({ pid: Number(entry), argv: readOr(`/proc/${entry}/cmdline`, '').split('\0') }));
 }
 
+/** kill(pid, 0): the process exists (EPERM: it does, and is not ours to signal). A zombie still does. */
+export function processExists(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 /** Live processes whose command line says they are workers of this master. */
 export function workerPids(masterPid: number): number[] {
   return commandLines().filter(({ argv }) => {

@@ -26,6 +26,7 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs, promisify } from 'node:util';
 import { formatFlameSummary, readFlameSamples, summarizeFlame } from '../lib/flame';
+import { processExists } from '../lib/procfs';
 
 const ROOT = path.resolve(__dirname, '..');
 const TOOLS = ['doctor', 'flame', 'bubbleprof'];
@@ -61,15 +62,6 @@ function signalGroup(leaderPid: number, signal: NodeJS.Signals): void {
     process.kill(-leaderPid, signal);
   } catch {
     // the whole group is gone already
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
   }
 }
 
@@ -123,7 +115,7 @@ async function main(): Promise<void> {
   });
   const code = await exited;
   if (loaded) await loaded;
-  const left = workerPids.filter(isAlive);
+  const left = workerPids.filter(processExists);
   for (const pid of left) process.kill(pid, 'SIGKILL');
   if (left.length > 0) fail(`workers ${left.join(' ')} outlived the profiled master; killed them`, 1);
   if (code !== 0) fail(`clinic exited with code ${code}`, 1);

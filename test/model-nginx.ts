@@ -1,12 +1,12 @@
 /**
  * --model nginx: a real nginx in front, one port per worker, and nothing left behind.
  */
-import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
-import path from 'node:path';
 import t from 'tap';
 import { NGINX_WORKERS } from '../lib/models/nginx';
+import { TEMP_DIR_PREFIX } from '../lib/nginx-process';
 import { freePorts } from '../lib/ports';
 import { assertAccounted, distributionRun } from './helpers/distribution';
 import { spawnMaster, startMaster, waitForExit, workersOf } from './helpers/master';
@@ -15,7 +15,9 @@ import { oneShot } from './helpers/wire';
 const N = 10_000;
 const NO_NGINX = { skip: readdirSync('/usr/sbin').includes('nginx') ? false : 'nginx is not installed (apt-get install nginx)' };
 
-const tempDirs = () => readdirSync(os.tmpdir()).filter((name) => name.startsWith('handoff-nginx-'));
+/** The temporary directories a master's nginx was run from (named after the master's pid). */
+const tempDirsOf = (masterPid: number) =>
+  readdirSync(os.tmpdir()).filter((name) => name.startsWith(`${TEMP_DIR_PREFIX}${masterPid}-`));
 
 /** Processes whose parent is `pid`, with their command name (from /proc/<pid>/stat). */
 function children(pid: number): Array<{ pid: number; comm: string }> {
@@ -30,13 +32,12 @@ function children(pid: number): Array<{ pid: number; comm: string }> {
 }
 
 t.test('nginx round-robin: each worker within NGINX_WORKERS of N/4', NO_NGINX, async (t) => {
-  const before = tempDirs();
   const run = await distributionRun(t, 'nginx', N, 100);
   assertAccounted(t, run, N);
   // Each of the K nginx worker processes rotates on its own, each within 1 of an even split of what it
   // got; added up, a Node worker is within K of N/4.
   for (const count of run.counts) t.ok(Math.abs(count - N / 4) <= NGINX_WORKERS, `${count} is within ${NGINX_WORKERS} of ${N / 4}`);
-  t.same(tempDirs(), before, 'the temporary directory is gone');
+  t.same(tempDirsOf(run.masterPid), [], 'the temporary directory is gone');
 });
 
 t.test('nginx answers in front; its workers are ours', NO_NGINX, async (t) => {
@@ -56,13 +57,16 @@ t.test('master SIGKILLed: nginx and the workers go too', NO_NGINX, async (t) => 
   t.equal(nginx.length, 1, 'nginx runs as the master\'s child');
   const nginxWorkers = children(nginx[0]!).map((child) => child.pid);
   t.equal(nginxWorkers.length, 2, 'with its own two workers');
-  const before = tempDirs();
   master.child.kill('SIGKILL');
   await master.exited;
   const took = await waitForExit([...pids, ...nginx, ...nginxWorkers], 2000);
   t.pass(`all gone ${took} ms after the master (nginx through PR_SET_PDEATHSIG)`);
-  // A SIGKILLed master cannot remove its temporary directory; that is all it leaves. Tidy up after it.
-  for (const name of before) rmSync(path.join(os.tmpdir(), name), { recursive: true, force: true });
+  // A SIGKILLed master cannot remove its temporary directory; the next nginx start does.
+  const orphaned = tempDirsOf(master.pid);
+  t.equal(orphaned.length, 1, 'the killed master left its directory');
+  const next = await startMaster(t, ['--model', 'nginx', '--workers', '1']);
+  t.same(tempDirsOf(master.pid), [], `the next start removed ${orphaned[0]}`);
+  t.equal(tempDirsOf(next.master.pid).length, 1, 'and made its own');
 });
 
 t.test('--print-config shows the config, with one upstream per worker', async (t) => {

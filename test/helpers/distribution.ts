@@ -9,6 +9,7 @@ import { startMaster, workersOf, type Report } from './master';
 export interface DistributionRun {
   client: LoadResult;
   report: Report;
+  masterPid: number;
   pids: number[];
   /** Connections the master reports for each worker, by index. */
   counts: number[];
@@ -21,7 +22,7 @@ export async function distributionRun(t: Test, model: string, connections: numbe
   const report = await master.stop();
   t.equal(report.code, 0, 'the master stopped cleanly');
   t.same(workersOf(master.pid), [], 'no worker left');
-  return { client, report, pids, counts: pids.map((pid) => report.connections.get(pid) ?? -1) };
+  return { client, report, masterPid: master.pid, pids, counts: pids.map((pid) => report.connections.get(pid) ?? -1) };
 }
 
 /** Every connection answered with the exact body, and the workers' counts are the client's tally. */
