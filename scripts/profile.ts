@@ -1,10 +1,10 @@
 /**
- * scripts/profile.ts — `npm run profile -- <doctor|flame|bubbleprof> [--model shared|rr] [-n N] [-c C]`
+ * scripts/profile.ts — `npm run profile -- <doctor|flame|bubbleprof> [--model shared|rr|rr-idle] [-n N] [-c C]`
  *
  * Runs clinic on the process that really does the work under load. clinic follows only the process it
  * starts (clinicjs/node-clinic#387), so that process has to be the right one:
  *   - shared: scripts/serve-one.js, one process doing what a shared-model worker does;
- *   - rr: master.js --model rr itself, since the master accepts every connection and sendmsg()s it on.
+ *   - rr, rr-idle: master.js itself, since the master accepts every connection and sendmsg()s it on.
  *     Its workers must not load clinic too: clinic injects itself through NODE_OPTIONS, which forked
  *     processes inherit, so we hand the workers the NODE_OPTIONS we had (HANDOFF_WORKER_NODE_OPTIONS).
  *
@@ -30,11 +30,20 @@ import { processExists } from '../lib/procfs';
 
 const ROOT = path.resolve(__dirname, '..');
 const TOOLS = ['doctor', 'flame', 'bubbleprof'];
+const masterWith = (model: string) => [path.join(ROOT, 'master.js'), '--model', model, '--workers', '2', '--port', '0'];
 const TARGETS: Record<string, string[]> = {
   shared: [path.join(ROOT, 'scripts', 'serve-one.js'), '--port', '0'],
-  rr: [path.join(ROOT, 'master.js'), '--model', 'rr', '--workers', '2', '--port', '0'],
+  rr: masterWith('rr'),
+  'rr-idle': masterWith('rr-idle'),
 };
-const USAGE = 'usage: npm run profile -- <doctor|flame|bubbleprof> [--model shared|rr] [-n 20000] [-c 50] [--dest .clinic]';
+/**
+ * The other models have no process of their own to profile: a reuseport, cluster-none or nginx upstream
+ * worker runs the shared path (serve-one) on a socket of its own; cluster-rr's primary is Node's
+ * cluster, whose fork() throws under clinic; nginx is not Node.
+ */
+const OTHER_MODELS = 'reuseport, nginx and cluster-none workers do what --model shared profiles; cluster-rr cannot ' +
+  'run under clinic (cluster.fork throws)';
+const USAGE = 'usage: npm run profile -- <doctor|flame|bubbleprof> [--model shared|rr|rr-idle] [-n 20000] [-c 50] [--dest .clinic]';
 
 function fail(line: string, code: number): never {
   console.error(`profile: ${line}`);
@@ -84,7 +93,7 @@ async function main(): Promise<void> {
   const [tool] = positionals;
   if (!tool || !TOOLS.includes(tool)) fail(USAGE, 2);
   const target = TARGETS[values.model];
-  if (!target) fail(`--model must be shared or rr, not '${values.model}'`, 2);
+  if (!target) fail(`--model must be shared, rr or rr-idle, not '${values.model}': ${OTHER_MODELS}`, 2);
 
   // --no-open: clinic would start a browser through xdg-open, detached, and leave it running.
   const clinic = spawn(process.execPath, [require.resolve('clinic/bin.js'), tool, '--no-open', '--dest', values.dest, '--',

@@ -50,3 +50,11 @@ t.test('clinic flame --model shared: the report, and the graph\'s widest boxes a
     'the responder (lib/http.js) is among the widest JavaScript frames of a serving process');
   t.same(processesMentioning(dest), [], 'clinic is gone, and started no browser');
 });
+
+t.test('a model with no process of its own to profile: one line saying which to use, exit code 2', async (t) => {
+  const run = new RunningMaster(spawnAsUser(process.execPath, [path.join(ROOT, 'scripts', 'profile.js'), 'doctor', '--model', 'reuseport']));
+  t.equal(await run.exited, 2);
+  t.same(run.stderr, ["profile: --model must be shared, rr or rr-idle, not 'reuseport': reuseport, nginx and cluster-none " +
+    'workers do what --model shared profiles; cluster-rr cannot run under clinic (cluster.fork throws)']);
+  t.same(run.stdout, [], 'clinic never started');
+});
