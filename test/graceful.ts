@@ -1,11 +1,12 @@
 /**
  * Graceful shutdown and the crash route: in-flight requests finish, idle connections close, a bound on
- * the wait, and a worker that throws is replaced.
+ * the wait, and a worker that throws is replaced. And --live, refused without a terminal, drawn in one.
  */
+import path from 'node:path';
 import t from 'tap';
 import { responseBytes } from '../lib/http';
 import { load } from '../lib/load';
-import { startMaster, spawnMaster, workersOf } from './helpers/master';
+import { ROOT, RunningMaster, killQuietly, spawnAsUser, startMaster, spawnMaster, workersOf } from './helpers/master';
 import { Conversation, oneShot } from './helpers/wire';
 
 const HALF_HEAD = 'GET / HTTP/1.1\r\nHost: handoff\r\n';
@@ -74,4 +75,30 @@ t.test('--live without a terminal: one line, exit code 2, nothing forked', async
   t.equal(await master.exited, 2);
   t.same(master.stderr, ['handoff: --live redraws a terminal, and stdout is not one; run without --live (Ctrl-C still prints the counts)']);
   t.same(master.stdout, []);
+});
+
+t.test('--live in a terminal: frames redrawn in place, and Ctrl-C still prints the report', async (t) => {
+  // script(1) (bsdutils, always on Debian) runs the master on a pseudo-terminal: stdout.isTTY, as in a shell.
+  const command = `'${process.execPath}' '${path.join(ROOT, 'master.js')}' --live --port 0 --workers 2`;
+  const run = new RunningMaster(spawnAsUser('script', ['-qfec', command, '/dev/null']));
+  t.teardown(() => run.child.kill('SIGKILL'));
+  const [, port] = await run.waitForLine(/^handoff: 2 workers listening on http:\/\/127\.0\.0\.1:(\d+)\//);
+  const [, masterPid] = await run.waitForLine(/kill -HUP (\d+) restarts them/);
+  // The pty's hang-up would be a SIGHUP (a rolling restart) to an orphaned master: kill it ourselves.
+  t.teardown(() => {
+    killQuietly(Number(masterPid));
+    workersOf(Number(masterPid)).forEach(killQuietly);
+  });
+  await run.waitForLine(/^\x1b\[H\x1b\[Jhandoff --live: shared, http:\/\/127\.0\.0\.1:\d+\/ {2}\(Ctrl-C/);
+  t.pass('a frame starts by homing the cursor and clearing the screen');
+  const result = await load(Number(port), 200, 10);
+  t.equal(result.failures, 0);
+  await run.waitForLine(/^total 200 {2}\d+\/s {2}max\/min \d+\.\d\d {2}Jain's index \d\.\d{3}\r?$/);
+  t.pass('a later frame shows all 200 connections');
+  process.kill(Number(masterPid), 'SIGINT');
+  t.equal(await run.exited, 0, 'script(1) exits with the master\'s code');
+  const counts = run.stdout.flatMap((line) => /^worker \d+ got (\d+) connections\r?$/.exec(line)?.[1] ?? []).map(Number);
+  t.equal(counts.length, 2, 'the article\'s line for each worker, after the last frame');
+  t.equal(counts.reduce((sum, count) => sum + count, 0), 200);
+  t.same(workersOf(Number(masterPid)), [], 'no worker left');
 });
