@@ -106,12 +106,18 @@ export class NginxProcess {
 /**
  * A process killed by SIGKILL cannot remove its directory (its nginx is stopped by the kernel all the
  * same, see above). The directory's name carries the pid that made it, so the next start removes the
- * directories whose process is gone. A reused pid only keeps a directory for one more start.
+ * directories whose process is gone. A reused pid only keeps a directory for one more start; another
+ * user's directory in a shared /tmp is not ours to remove (EPERM), and stays.
  */
 function removeOrphanedDirs(): void {
   for (const name of readdirSync(os.tmpdir())) {
     const owner = new RegExp(`^${TEMP_DIR_PREFIX}(\\d+)-`).exec(name);
-    if (owner && !processExists(Number(owner[1]))) rmSync(path.join(os.tmpdir(), name), { recursive: true, force: true });
+    if (!owner || processExists(Number(owner[1]))) continue;
+    try {
+      rmSync(path.join(os.tmpdir(), name), { recursive: true, force: true });
+    } catch {
+      // not ours
+    }
   }
 }
 
