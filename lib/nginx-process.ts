@@ -18,6 +18,7 @@ import { processExists } from './procfs';
 const READY_TIMEOUT_MS = 5000;
 /** `handoff-nginx-<pid of the process that made it>-<random>`, in os.tmpdir(). */
 export const TEMP_DIR_PREFIX = 'handoff-nginx-';
+const TEMP_DIR_OWNER = new RegExp(`^${TEMP_DIR_PREFIX}(\\d+)-`);
 
 /**
  * HANDOFF_NGINX names a binary to use (a custom build, say). Otherwise nginx on PATH, then /usr/sbin,
@@ -111,7 +112,7 @@ export class NginxProcess {
  */
 function removeOrphanedDirs(): void {
   for (const name of readdirSync(os.tmpdir())) {
-    const owner = new RegExp(`^${TEMP_DIR_PREFIX}(\\d+)-`).exec(name);
+    const owner = TEMP_DIR_OWNER.exec(name);
     if (!owner || processExists(Number(owner[1]))) continue;
     try {
       rmSync(path.join(os.tmpdir(), name), { recursive: true, force: true });
