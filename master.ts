@@ -12,18 +12,21 @@
  *   ^C                                  # worker <pid> got <n> connections ...
  *   kill -HUP <master pid>              # rolling restart: new workers, no connection lost
  *
- * Read on in worker.ts, then lib/models/shared.ts and lib/binding.ts.
+ * What it says is a stream of events (lib/events.ts): sentences for people, or with --json one JSON
+ * object per line for programs. Read on in worker.ts, then lib/models/shared.ts and lib/binding.ts.
  */
 import path from 'node:path';
-import { assertInternals, HandleError, MissingInternalError } from './lib/binding';
-import { parseMasterArgs, USAGE, UsageError, type MasterOptions } from './lib/cli';
+import { assertInternals } from './lib/binding';
+import { parseMasterArgs, USAGE, type MasterOptions } from './lib/cli';
+import { Dashboard } from './lib/dashboard/server';
+import { HandoffError, MissingProgramError, UsageError } from './lib/errors';
+import { describeEvent, formatEvent, type MasterEvent } from './lib/events';
 import { workerArgv } from './lib/ipc';
 import { createModel } from './lib/models';
-import { ModelUnavailableError } from './lib/models/model';
 import { nginxConfig } from './lib/models/nginx';
-import { CLEAR_SCREEN, FRAME_INTERVAL_MS, LiveView } from './lib/live';
-import { formatReport, slotTotals } from './lib/report';
-import { Supervisor, WorkersNotReadyError } from './lib/supervisor';
+import { CLEAR_SCREEN, FRAME_INTERVAL_MS, LiveView } from './lib/report/live';
+import { buildReport, formatReport, slotCounts } from './lib/report/report';
+import { Supervisor } from './lib/supervisor';
 
 /** While the live view owns the screen, log lines go into its frame instead of scrolling it away. */
 let liveLog: string[] | null = null;
@@ -35,18 +38,24 @@ function log(line: string): void {
   liveLog.splice(0, liveLog.length - 3);
 }
 
-/** One readable line for the errors a user can cause or fix; anything else is a bug and keeps its stack. */
-function describeStartError(error: unknown, options: MasterOptions): string | null {
-  if (error instanceof HandleError) {
-    const where = `port ${error.port ?? options.port} on ${options.host}`;
-    if (error.code === 'EADDRINUSE') return `${where} is already in use`;
-    if (error.code === 'EACCES') return `${where} needs privileges (ports below 1024 do)`;
-    if (error.code === 'EADDRNOTAVAIL') return `${options.host} is not an address of this machine`;
-    return `cannot listen on ${where}: ${error.message}`;
-  }
-  if (error instanceof MissingInternalError || error instanceof ModelUnavailableError ||
-    error instanceof WorkersNotReadyError) return error.message;
-  return null;
+/** Every event, as a JSON line (--json), or as people read it: listening and the report on stdout, the rest on stderr. */
+function output(json: boolean): (event: MasterEvent) => void {
+  if (json) return (event) => void process.stdout.write(`${formatEvent(event)}\n`);
+  return (event) => {
+    if (event.type === 'listening') {
+      const workers = event.pids.length;
+      console.log(`handoff: ${workers} workers listening on ${event.url} (model ${event.model}, transport ${event.transport}, ` +
+        `backlog ${event.backlog}), ready ${event.readyMs} ms after start`);
+      console.log(`handoff: worker pids ${event.pids.join(' ')} (x-slot 0..${workers - 1}); ` +
+        `Ctrl-C prints the counts, kill -HUP ${event.masterPid} restarts them one by one`);
+      if (event.dashboard) console.log(`handoff: dashboard at ${event.dashboard}`);
+    } else if (event.type === 'report') {
+      console.log(formatReport(event));
+    } else if (event.type !== 'worker-exited' || event.restartInMs !== null) {
+      // A worker that exits because it was told to is no news to a person.
+      log(describeEvent(event));
+    }
+  };
 }
 
 async function main(): Promise<void> {
@@ -63,24 +72,31 @@ async function main(): Promise<void> {
     log('--live redraws a terminal, and stdout is not one; run without --live (Ctrl-C still prints the counts)');
     process.exit(2);
   }
-
-  const modelSettings = { ...options, log };
+  const print = output(options.json);
+  const dashboard = options.dashboard === null ? null : new Dashboard(options.dashboard);
+  const emit = (event: MasterEvent) => {
+    print(event);
+    dashboard?.onEvent(event);
+  };
+  const modelSettings = { ...options, warn: (message: string) => emit({ type: 'warning', message }) };
   if (options.printConfig) {
     if (options.model !== 'nginx') log('--print-config shows the nginx model\'s config; add --model nginx');
     return void process.stdout.write(nginxConfig(modelSettings, options.port, '<temporary directory>'));
   }
+
   const model = createModel(options.model, modelSettings);
   const supervisor = new Supervisor({
     workers: options.workers,
     workerPath: path.join(__dirname, 'worker.js'),
-    workerArgv: (index) => workerArgv({
-      index, masterPid: process.pid, headTimeoutMs: options.headTimeoutMs, idleTimeoutMs: options.idleTimeoutMs,
-      allowCrash: options.allowCrash,
+    workerArgv: (slot) => workerArgv({
+      slot, masterPid: process.pid, headTimeoutMs: options.headTimeoutMs, idleTimeoutMs: options.idleTimeoutMs,
+      transport: options.transport, allowCrash: options.allowCrash,
     }),
     model,
     drainTimeoutMs: options.drainTimeoutMs,
-    log,
+    emit,
   });
+  const report = () => buildReport(options.model, options.transport, supervisor.counts());
 
   // Ctrl-C reaches the workers too (the terminal signals its whole foreground process group); they
   // ignore it and wait for the master to drain them. Graceful: the model stops taking connections (rr
@@ -94,53 +110,56 @@ async function main(): Promise<void> {
     stopping = true;
     if (liveTimer) clearInterval(liveTimer);
     liveLog = null;
+    emit({ type: 'stopping', signal, ready });
     if (!ready) {
-      log(`${signal} before every worker was ready; stopping them`);
       await supervisor.killAll();
       await model.close();
+      await dashboard?.close();
       process.exit(1);
     }
     await model.stopAccepting?.();
-    const tallies = await supervisor.stop();
+    await supervisor.stop();
     await model.close();
-    console.log(formatReport(tallies));
+    emit(report());
+    await dashboard?.close();
     process.exit(0);
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
   process.on('SIGHUP', () => {
-    if (!ready || stopping) return;
-    log('SIGHUP: rolling restart, one worker at a time');
-    void supervisor.restart().then((done) => {
-      if (done) log(`rolling restart done; worker pids ${supervisor.pids().join(' ')}`);
-    });
+    if (ready && !stopping) void supervisor.restart();
   });
 
+  let dashboardUrl: string | null = null;
   try {
     assertInternals();
+    if (dashboard) dashboardUrl = `http://127.0.0.1:${await dashboard.listen(report)}/`;
     await model.start();
     await supervisor.start();
   } catch (error) {
-    const line = describeStartError(error, options);
-    if (line === null) throw error;
-    log(line);
+    if (!(error instanceof HandoffError)) throw error;
+    const message = error instanceof MissingProgramError ? error.neededBy(`--model ${options.model}`) : error.message;
+    emit({ type: 'error', code: error.code, message });
     await supervisor.killAll();
     await model.close();
+    await dashboard?.close();
     process.exit(1);
   }
   ready = true;
 
   const { host, port } = model.address();
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}/`;
-  console.log(`handoff: ${options.workers} workers listening on ${url} ` +
-    `(model ${options.model}, backlog ${options.backlog}), ready ${Math.round(process.uptime() * 1000)} ms after start`);
-  console.log(`handoff: worker pids ${supervisor.pids().join(' ')} (x-worker 0..${options.workers - 1}); ` +
-    `Ctrl-C prints the counts, kill -HUP ${process.pid} restarts them one by one`);
+  emit({
+    type: 'listening', url, model: options.model, transport: options.transport, backlog: options.backlog,
+    pids: supervisor.pids(), masterPid: process.pid, readyMs: Math.round(process.uptime() * 1000), node: process.version,
+    dashboard: dashboardUrl,
+  });
   if (options.live) {
     const view = new LiveView(`handoff --live: ${options.model}, ${url}  (Ctrl-C: stop and print the report)`);
     liveLog = [];
     liveTimer = setInterval(() => {
-      process.stdout.write(CLEAR_SCREEN + view.frame(Date.now(), slotTotals(supervisor.tallies()), liveLog ?? []));
+      const slots = slotCounts(supervisor.counts()).map((slot) => ({ slot: slot.slot, pid: slot.pids.at(-1)!, connections: slot.connections }));
+      process.stdout.write(CLEAR_SCREEN + view.frame(Date.now(), slots, liveLog ?? []));
     }, FRAME_INTERVAL_MS);
   }
 }

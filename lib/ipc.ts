@@ -7,36 +7,42 @@
  * checks a message's shape before acting on it and ignores what it does not recognise.
  */
 import { parseArgs } from 'node:util';
+import { transportNames, type TransportName } from './http/transport';
 
 /**
- * Master → worker. A handle travels with `serve-shared` (the listening socket) and `serve-client` (one
- * accepted connection, to be acknowledged with `accepted` if `ack` is set). `serve-handed` tells a worker
- * that connections will come that way (rr, rr-idle). `serve-net` asks the worker to listen itself, on the
- * public net API (Node's cluster, whose listen() goes to the primary). A worker answers
- * each serve-* message but serve-client with `ready`, or with `listen-failed`.
- *
- * `drain` asks a worker to stop accepting, finish the requests it has started, close its connections,
- * say `drained` with its final count, and exit. child_process keeps messages in order even when a handle
- * is waiting for its ACK (later messages queue behind it, `_handleQueue` in lib/internal/child_process.js),
- * so every connection sent before `drain` reaches the worker before `drain` does.
+ * Master → worker. The first message says how connections will reach the worker, and it answers `ready`
+ * (or `listen-failed`):
+ *   - `listen`: the message carries a listening TCP socket the master bound (shared, reuseport, nginx);
+ *     listen on it and accept;
+ *   - `await-connections`: each connection will come as its own `connection` message, carrying the
+ *     client handle the master accepted (rr, rr-idle); acknowledge each with `accepted`;
+ *   - `open-handoff-pipe`: connections will come on the IPC pipe at fd `fd`, many in flight, acknowledged
+ *     on that pipe (rr-pipelined, lib/models/handoff-pipe.ts);
+ *   - `listen-net`: listen yourself, with the public net API (Node's cluster, whose listen() asks the
+ *     primary).
+ * `drain` asks a worker to stop accepting, finish the requests it has started, say `drained` with its
+ * final count, and wait for the master to close the channel. child_process keeps messages in order even
+ * when a handle is waiting for its ACK (later messages queue behind it, `_handleQueue` in
+ * lib/internal/child_process.js), so every connection sent before `drain` reaches the worker before it.
  */
 export type MasterMessage =
-  | { type: 'serve-shared'; backlog: number }
-  | { type: 'serve-client'; ack: boolean }
-  | { type: 'serve-handed' }
-  | { type: 'serve-net'; host: string; port: number; backlog: number }
+  | { type: 'listen'; backlog: number }
+  | { type: 'await-connections' }
+  | { type: 'connection' }
+  | { type: 'open-handoff-pipe'; fd: number }
+  | { type: 'listen-net'; host: string; port: number; backlog: number }
   | { type: 'drain' };
 
 /**
  * Worker → master. Errors travel as errno numbers, like Node's own cluster (shared_handle.js). `count`
- * comes unasked, every COUNT_INTERVAL_MS while it changes: the master's live view and the counts of a
+ * comes unasked, every COUNT_INTERVAL_MS while it changes: the master's live views and the counts of a
  * worker that was killed come from it.
  */
 export type WorkerMessage =
   | { type: 'ready' }
   | { type: 'accepted' }
-  | { type: 'listen-failed'; syscall: string; errno: number; port: number }
-  | { type: 'count' | 'drained'; connections: number; requests: number; acceptErrors: number };
+  | { type: 'listen-failed'; syscall: string; errno: number; host: string; port: number }
+  | { type: 'count' | 'drained'; connections: number; requests: number };
 
 export type WorkerCount = Extract<WorkerMessage, { type: 'count' | 'drained' }>;
 
@@ -52,6 +58,7 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 function isCount(value: unknown): value is number {
   return Number.isSafeInteger(value) && (value as number) >= 0;
 }
+const isPort = (value: unknown): value is number => isCount(value) && value <= 65535;
 
 export function parseWorkerMessage(value: unknown): WorkerMessage | null {
   if (!isRecord(value)) return null;
@@ -62,12 +69,12 @@ export function parseWorkerMessage(value: unknown): WorkerMessage | null {
     case 'listen-failed':
       // A libuv errno is negative; anything else would make util.getSystemErrorName() throw in the master.
       if (typeof value.syscall !== 'string' || !Number.isInteger(value.errno) || (value.errno as number) >= 0 ||
-        !isCount(value.port)) return null;
-      return { type: 'listen-failed', syscall: value.syscall, errno: value.errno as number, port: value.port };
+        typeof value.host !== 'string' || !isPort(value.port)) return null;
+      return { type: 'listen-failed', syscall: value.syscall, errno: value.errno as number, host: value.host, port: value.port };
     case 'count':
     case 'drained':
-      if (!isCount(value.connections) || !isCount(value.requests) || !isCount(value.acceptErrors)) return null;
-      return { type: value.type, connections: value.connections, requests: value.requests, acceptErrors: value.acceptErrors };
+      if (!isCount(value.connections) || !isCount(value.requests)) return null;
+      return { type: value.type, connections: value.connections, requests: value.requests };
     default:
       return null;
   }
@@ -76,15 +83,15 @@ export function parseWorkerMessage(value: unknown): WorkerMessage | null {
 export function parseMasterMessage(value: unknown): MasterMessage | null {
   if (!isRecord(value)) return null;
   switch (value.type) {
-    case 'serve-shared':
-      return isCount(value.backlog) ? { type: 'serve-shared', backlog: value.backlog } : null;
-    case 'serve-client':
-      return typeof value.ack === 'boolean' ? { type: 'serve-client', ack: value.ack } : null;
-    case 'serve-net':
-      if (typeof value.host !== 'string' || !isCount(value.port) || (value.port as number) > 65535 ||
-        !isCount(value.backlog)) return null;
-      return { type: 'serve-net', host: value.host, port: value.port, backlog: value.backlog };
-    case 'serve-handed':
+    case 'listen':
+      return isCount(value.backlog) ? { type: 'listen', backlog: value.backlog } : null;
+    case 'open-handoff-pipe':
+      return isCount(value.fd) && value.fd > 2 ? { type: 'open-handoff-pipe', fd: value.fd } : null;
+    case 'listen-net':
+      if (typeof value.host !== 'string' || !isPort(value.port) || !isCount(value.backlog)) return null;
+      return { type: 'listen-net', host: value.host, port: value.port, backlog: value.backlog };
+    case 'await-connections':
+    case 'connection':
     case 'drain':
       return { type: value.type };
     default:
@@ -93,23 +100,24 @@ export function parseMasterMessage(value: unknown): MasterMessage | null {
 }
 
 /**
- * What a worker is told on its command line, before any message: who it is and how to serve. The
- * master's pid is there too, so anyone can find a master's workers in `ps` (and the tests do).
+ * What a worker is told on its command line, before any message: its slot, how to serve. The master's
+ * pid is there too, so anyone can find a master's workers in `ps` (lib/procfs.ts and the tests do).
  */
 export interface WorkerSettings {
-  index: number;
+  slot: number;
   masterPid: number;
   headTimeoutMs: number;
   idleTimeoutMs: number;
+  transport: TransportName;
   /** `GET /crash` throws an uncaught exception, so users can watch the master replace the worker. */
   allowCrash: boolean;
 }
 
 export function workerArgv(settings: WorkerSettings): string[] {
   return [
-    '--index', String(settings.index), '--master-pid', String(settings.masterPid),
+    '--slot', String(settings.slot), '--master-pid', String(settings.masterPid),
     '--head-timeout', String(settings.headTimeoutMs), '--idle-timeout', String(settings.idleTimeoutMs),
-    ...(settings.allowCrash ? ['--allow-crash'] : []),
+    '--transport', settings.transport, ...(settings.allowCrash ? ['--allow-crash'] : []),
   ];
 }
 
@@ -117,16 +125,20 @@ export function parseWorkerArgv(argv: string[]): WorkerSettings {
   const { values } = parseArgs({
     args: argv,
     options: {
-      index: { type: 'string' }, 'master-pid': { type: 'string' },
-      'head-timeout': { type: 'string' }, 'idle-timeout': { type: 'string' }, 'allow-crash': { type: 'boolean' },
+      slot: { type: 'string' }, 'master-pid': { type: 'string' }, 'head-timeout': { type: 'string' },
+      'idle-timeout': { type: 'string' }, transport: { type: 'string' }, 'allow-crash': { type: 'boolean' },
     },
   });
-  const settings = {
-    index: Number(values.index), masterPid: Number(values['master-pid']),
-    headTimeoutMs: Number(values['head-timeout']), idleTimeoutMs: Number(values['idle-timeout']),
+  const number = (flag: 'slot' | 'master-pid' | 'head-timeout' | 'idle-timeout') => {
+    const text = values[flag] ?? '';
+    if (!/^\d{1,15}$/.test(text)) throw new Error(`worker: bad --${flag} on the command line`);
+    return Number(text);
   };
-  for (const [name, value] of Object.entries(settings)) {
-    if (!Number.isSafeInteger(value) || value < 0) throw new Error(`worker: bad --${name} on the command line`);
-  }
-  return { ...settings, allowCrash: values['allow-crash'] === true };
+  const settings = {
+    slot: number('slot'), masterPid: number('master-pid'),
+    headTimeoutMs: number('head-timeout'), idleTimeoutMs: number('idle-timeout'),
+  };
+  const transport = values.transport as TransportName;
+  if (!transportNames.includes(transport)) throw new Error('worker: bad --transport on the command line');
+  return { ...settings, transport, allowCrash: values['allow-crash'] === true };
 }

@@ -5,20 +5,20 @@
  * ceiling for one connection per request on this machine. Either way: the config goes into a fresh
  * temporary directory, every path nginx writes (pid, logs, temp files) is inside it, and nginx is
  * started through `setpriv --pdeathsig SIGTERM` (util-linux), which asks the kernel to send it SIGTERM
- * when our process dies, however it dies (prctl(2) PR_SET_PDEATHSIG): no nginx is ever left behind.
+ * when our process dies, however it dies (prctl(2) PR_SET_PDEATHSIG): no nginx is ever left behind. The
+ * directory a SIGKILLed master could not remove goes at the next start (lib/temp-dir.ts).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import net from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
-import { ModelUnavailableError } from './models/model';
-import { processExists } from './procfs';
+import { MissingProgramError, ProgramFailedError } from './errors';
+import { ownedTempDir, removeTempDir } from './temp-dir';
 
+/** nginx binds before it forks its workers, in well under a second; a loaded machine gets five. */
 const READY_TIMEOUT_MS = 5000;
 /** `handoff-nginx-<pid of the process that made it>-<random>`, in os.tmpdir(). */
 export const TEMP_DIR_PREFIX = 'handoff-nginx-';
-const TEMP_DIR_OWNER = new RegExp(`^${TEMP_DIR_PREFIX}(\\d+)-`);
 
 /**
  * HANDOFF_NGINX names a binary to use (a custom build, say). Otherwise nginx on PATH, then /usr/sbin,
@@ -60,12 +60,16 @@ export class NginxProcess {
     this.exited = new Promise((resolve) => child.once('exit', () => resolve()));
   }
 
+  /** nginx's master process (setpriv execs nginx, so it keeps setpriv's pid); its workers are its children. */
+  get pid(): number {
+    return this.child.pid!;
+  }
+
   /** Writes `config(prefix)` and starts nginx; resolves once it accepts connections on host:port. */
   static async start(host: string, port: number, config: (prefix: string) => string): Promise<NginxProcess> {
     const binary = findNginx();
-    if (!binary) throw new ModelUnavailableError('--model nginx needs nginx: apt-get install nginx (or your system\'s package)');
-    removeOrphanedDirs();
-    const prefix = mkdtempSync(path.join(os.tmpdir(), `${TEMP_DIR_PREFIX}${process.pid}-`));
+    if (!binary) throw new MissingProgramError('nginx', 'apt-get install nginx (or your system\'s package)');
+    const prefix = ownedTempDir(TEMP_DIR_PREFIX);
     const configPath = path.join(prefix, 'nginx.conf');
     writeFileSync(configPath, config(prefix));
     // -e: the error log nginx opens before it has read the config would otherwise be /var/log/nginx.
@@ -77,7 +81,7 @@ export class NginxProcess {
     try {
       await Promise.race([
         whenListening(host, port),
-        nginx.exited.then(() => { throw new ModelUnavailableError(`nginx did not start: ${stderr.trim()}`); }),
+        nginx.exited.then(() => { throw new ProgramFailedError(`nginx did not start: ${stderr.trim()}`); }),
       ]);
     } catch (error) {
       await nginx.close();
@@ -96,29 +100,11 @@ export class NginxProcess {
   async close(): Promise<void> {
     this.signal('SIGTERM');
     await this.exited;
-    rmSync(this.prefix, { recursive: true, force: true });
+    removeTempDir(this.prefix);
   }
 
   private signal(signal: NodeJS.Signals): void {
     if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill(signal);
-  }
-}
-
-/**
- * A process killed by SIGKILL cannot remove its directory (its nginx is stopped by the kernel all the
- * same, see above). The directory's name carries the pid that made it, so the next start removes the
- * directories whose process is gone. A reused pid only keeps a directory for one more start; another
- * user's directory in a shared /tmp is not ours to remove (EPERM), and stays.
- */
-function removeOrphanedDirs(): void {
-  for (const name of readdirSync(os.tmpdir())) {
-    const owner = TEMP_DIR_OWNER.exec(name);
-    if (!owner || processExists(Number(owner[1]))) continue;
-    try {
-      rmSync(path.join(os.tmpdir(), name), { recursive: true, force: true });
-    } catch {
-      // not ours
-    }
   }
 }
 
@@ -133,5 +119,5 @@ async function whenListening(host: string, port: number): Promise<void> {
     if (connected) return;
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
-  throw new ModelUnavailableError(`nginx did not listen on port ${port} within ${READY_TIMEOUT_MS} ms`);
+  throw new ProgramFailedError(`nginx did not listen on port ${port} within ${READY_TIMEOUT_MS} ms`);
 }

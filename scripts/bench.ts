@@ -1,27 +1,30 @@
 /**
- * scripts/bench.ts — `npm run bench -- [--quick] [--runs 3] [-n 5000] [--out bench]`
- *   [--targets shared,rr,...] [--workers 2,4,8] [-c 1,10,100] [--keep-alive no|yes|both]
+ * scripts/bench.ts — `npm run bench -- [--quick] [--runs 3] [-n 5000] [--out bench] [--targets shared,rr,...]
+ *   [--transports raw,socket] [--workers 2,4,8] [-c 1,10,100] [--keep-alive no|yes|both]`
  *
- * Every model, and two baselines (nginx `return 200`, cluster + http), across concurrency 1/10/100,
- * keep-alive off/on and 2/4/8 workers, each cell --runs times (lib/bench.ts). Writes into --out:
+ * Every model on each transport, and three baselines (nginx `return 200`, the article's own code, cluster
+ * + http), across concurrency, keep-alive and worker counts (lib/measure/bench.ts). Runs are interleaved:
+ * round 1 runs every cell once, then round 2, ..., so a slow minute on a shared machine lands on every
+ * target alike, and each figure is the median of its cell's runs. Writes into --out:
  *   results.json   every run, with the machine, the Node version and the settings;
- *   results.md     medians per cell: req/s, p99, max/min, Jain, wake-ups and failed accepts per connection;
- *   *.svg          the distribution per model, and throughput and p99 per target;
- * and prints the markdown and the target ratios. --quick is the small matrix CI runs (under a minute):
- * 4 workers, -c 100, no keep-alive, one run each.
+ *   results.md     medians per cell: req/s, CPU µs per request, p99, max/min, Jain, wake-ups and failed accepts;
+ *   *.svg          the split per model, req/s, CPU per request and p99 per target (4 workers, -c100), and
+ *                  req/s and CPU per request against concurrency, one line per target;
+ * and prints the markdown and the target ratios. --quick is the small matrix CI runs (about a minute),
+ * written to .bench/quick/ unless --out says otherwise, so it never replaces the committed full run.
  */
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { spawnSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
-import { hasAb } from '../lib/ab';
-import { nodeForTarget, runCell, type Cell, type CellRun } from '../lib/bench';
-import { perfProblem } from '../lib/herd';
-import { modelNames } from '../lib/models';
-import { barChart } from '../lib/svg';
-
-const BASELINES = ['nginx-return-200', 'cluster-http'];
+import { transportNames, type TransportName } from '../lib/http/transport';
+import { hasAb } from '../lib/measure/ab';
+import { BASELINES, cellName, nodeForTarget, runCell, type Cell, type CellRun } from '../lib/measure/bench';
+import { barChart, lineChart } from '../lib/measure/charts';
+import { perfProblem } from '../lib/measure/herd';
+import { modelNames } from '../lib/models/names';
+import { ROOT } from '../lib/paths';
 
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -29,20 +32,25 @@ function median(values: number[]): number {
   return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
 }
 
+const isBaseline = (target: string) => (BASELINES as readonly string[]).includes(target);
 
-function cells(workerCounts: number[], concurrencies: number[], keepAlives: boolean[], targets: string[]): Cell[] {
-  const all: Cell[] = [];
+function matrix(targets: string[], transports: TransportName[], workerCounts: number[], concurrencies: number[], keepAlives: boolean[]): Cell[] {
+  const cells: Cell[] = [];
   for (const workers of workerCounts) for (const concurrency of concurrencies) for (const keepAlive of keepAlives) {
-    for (const target of targets) all.push({ target, workers, concurrency, keepAlive });
+    for (const target of targets) {
+      for (const transport of isBaseline(target) ? [null] : transports) cells.push({ target, transport, workers, concurrency, keepAlive });
+    }
   }
-  return all;
+  return cells;
 }
 
 const fixed = (value: number | null, digits: number) => (value === null || !Number.isFinite(value) ? '–' : value.toFixed(digits));
 
 interface Summary extends Cell {
+  name: string;
   node: string;
   requestsPerSecond: number;
+  cpuMicrosPerRequest: number | null;
   p99Ms: number;
   failed: number;
   maxMin: number | null;
@@ -52,16 +60,16 @@ interface Summary extends Cell {
   counts: number[] | null;
 }
 
-function summarise(runs: CellRun[], node: string): Summary {
+function summarise(cell: Cell, runs: CellRun[], node: string): Summary {
   const pick = (get: (run: CellRun) => number | null) => {
     const values = runs.map(get).filter((value): value is number => value !== null);
     return values.length ? median(values) : null;
   };
   const middle = [...runs].sort((a, b) => a.client.requestsPerSecond - b.client.requestsPerSecond)[Math.floor(runs.length / 2)]!;
   return {
-    target: middle.target, node, workers: middle.workers, concurrency: middle.concurrency, keepAlive: middle.keepAlive,
-    requestsPerSecond: pick((run) => run.client.requestsPerSecond)!, p99Ms: pick((run) => run.client.p99Ms)!,
-    failed: runs.reduce((sum, run) => sum + run.client.failed, 0),
+    ...cell, name: cellName(cell), node,
+    requestsPerSecond: pick((run) => run.client.requestsPerSecond)!, cpuMicrosPerRequest: pick((run) => run.cpuMicrosPerRequest),
+    p99Ms: pick((run) => run.client.p99Ms)!, failed: runs.reduce((sum, run) => sum + run.client.failed, 0),
     maxMin: pick((run) => run.maxMin), jain: pick((run) => run.jain),
     wakeups: pick((run) => run.wakeupsPerConnection), failedAccepts: pick((run) => run.failedAcceptsPerConnection),
     counts: middle.counts,
@@ -69,43 +77,66 @@ function summarise(runs: CellRun[], node: string): Summary {
 }
 
 function markdown(summaries: Summary[]): string {
-  const lines = ['| target | node | workers | -c | keep-alive | req/s | p99 ms | failed | max/min | Jain | wake-ups/conn | EAGAIN accepts/conn |',
-    '|---|---|---|---|---|---|---|---|---|---|---|---|'];
+  const lines = ['| target | node | workers | -c | keep-alive | req/s | CPU µs/req | p99 ms | failed | max/min | Jain | wake-ups/conn | EAGAIN accepts/conn |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|'];
   for (const row of summaries) {
-    lines.push(`| ${row.target} | ${row.node} | ${row.workers} | ${row.concurrency} | ${row.keepAlive ? 'yes' : 'no'} | ${Math.round(row.requestsPerSecond)} | ` +
-      `${fixed(row.p99Ms, 0)} | ${row.failed} | ${fixed(row.maxMin, 2)} | ${fixed(row.jain, 3)} | ${fixed(row.wakeups, 2)} | ${fixed(row.failedAccepts, 3)} |`);
+    lines.push(`| ${row.name} | ${row.node} | ${row.workers} | ${row.concurrency} | ${row.keepAlive ? 'yes' : 'no'} | ` +
+      `${Math.round(row.requestsPerSecond)} | ${fixed(row.cpuMicrosPerRequest, 1)} | ${fixed(row.p99Ms, 0)} | ${row.failed} | ` +
+      `${fixed(row.maxMin, 2)} | ${fixed(row.jain, 3)} | ${fixed(row.wakeups, 2)} | ${fixed(row.failedAccepts, 3)} |`);
   }
   return lines.join('\n');
 }
 
-/** The issue's targets, as ratios from this one run (4 workers, -c 100, no keep-alive). */
+/** The main comparison: 4 workers, -c 100, a connection per request. */
+const isMain = (row: Cell) => row.workers === 4 && row.concurrency === 100 && !row.keepAlive;
+
+/** The issue's targets, as ratios from this one run. */
 function targets(summaries: Summary[]): string[] {
-  const rate = (target: string) => summaries.find((row) => row.target === target && row.workers === 4 &&
-    row.concurrency === 100 && !row.keepAlive)?.requestsPerSecond;
-  const check = (label: string, numerator: string, denominator: string, goal: number) => {
-    const top = rate(numerator);
-    const bottom = rate(denominator);
+  const main = (name: string) => summaries.find((row) => row.name === name && isMain(row));
+  const check = (label: string, numerator: string, denominator: string, field: 'requestsPerSecond' | 'cpuMicrosPerRequest', goal: number, atMost: boolean) => {
+    const top = main(numerator)?.[field];
+    const bottom = main(denominator)?.[field];
     if (!top || !bottom) return `${label}: not measured (${!top ? numerator : denominator} did not run)`;
     const ratio = top / bottom;
-    return `${label}: ${ratio.toFixed(2)} (target >= ${goal}) ${ratio >= goal ? 'met' : `MISSED by ${((goal - ratio) / goal * 100).toFixed(0)}%`}`;
+    const met = atMost ? ratio <= goal : ratio >= goal;
+    return `${label}: ${ratio.toFixed(2)} (target ${atMost ? '<=' : '>='} ${goal}) ${met ? 'met' : 'MISSED'}`;
   };
   return [
-    check('shared / nginx return 200', 'shared', 'nginx-return-200', 0.85),
-    check('rr / cluster-rr', 'rr', 'cluster-rr', 1.3),
-    check('reuseport / shared', 'reuseport', 'shared', 1),
+    check('shared CPU per request / article\'s', 'shared', 'article', 'cpuMicrosPerRequest', 0.75, true),
+    check('shared req/s / nginx return 200', 'shared', 'nginx-return-200', 'requestsPerSecond', 0.9, false),
+    check('rr-pipelined CPU per request / cluster-rr\'s', 'rr-pipelined', 'cluster-rr', 'cpuMicrosPerRequest', 0.6, true),
+    check('rr-pipelined req/s / cluster-rr', 'rr-pipelined', 'cluster-rr', 'requestsPerSecond', 1.4, false),
+    check('reuseport CPU per request / shared\'s', 'reuseport', 'shared', 'cpuMicrosPerRequest', 1, true),
   ];
 }
 
-function charts(summaries: Summary[], out: string): void {
-  const main = summaries.filter((row) => row.workers === 4 && row.concurrency === 100 && !row.keepAlive);
-  const split = main.filter((row) => row.counts);
-  writeFileSync(path.join(out, 'distribution.svg'), barChart('Share of connections per worker (4 workers, ab -c100, one connection per request)',
-    split.map((row) => ({ label: row.target, values: row.counts! })),
-    (counts) => `${counts.join(' / ')}  max/min ${(Math.max(...counts) / Math.min(...counts)).toFixed(2)}`));
-  writeFileSync(path.join(out, 'throughput.svg'), barChart('Requests per second (4 workers, -c100, no keep-alive; median)',
-    main.map((row) => ({ label: row.target, values: [row.requestsPerSecond] })), ([value]) => `${Math.round(value!)} req/s`));
-  writeFileSync(path.join(out, 'p99.svg'), barChart('p99 latency, ms (4 workers, -c100, no keep-alive; median)',
-    main.map((row) => ({ label: row.target, values: [row.p99Ms] })), ([value]) => `${value} ms`));
+function charts(summaries: Summary[], out: string): string[] {
+  const main = summaries.filter(isMain);
+  const bars = (title: string, pick: (row: Summary) => number | null, unit: string) => barChart(title,
+    main.filter((row) => pick(row) !== null).map((row) => ({ label: row.name, values: [pick(row)!] })),
+    ([value]) => `${fixed(value!, value! < 100 ? 1 : 0)} ${unit}`);
+  const files: Record<string, string> = {
+    'distribution.svg': barChart('Share of connections per worker (4 workers, ab -c100, one connection per request)',
+      main.filter((row) => row.counts).map((row) => ({ label: row.name, values: row.counts! })),
+      (counts) => `${counts.join(' / ')}  max/min ${(Math.max(...counts) / Math.min(...counts)).toFixed(2)}`),
+    'throughput.svg': bars('Requests per second (4 workers, -c100, no keep-alive; median)', (row) => row.requestsPerSecond, 'req/s'),
+    'cpu.svg': bars('Server CPU per request, µs (every process of the server; 4 workers, -c100; median)', (row) => row.cpuMicrosPerRequest, 'µs'),
+    'p99.svg': bars('p99 latency, ms (4 workers, -c100, no keep-alive; median)', (row) => row.p99Ms, 'ms'),
+  };
+  const byConcurrency = summaries.filter((row) => row.workers === 4 && !row.keepAlive);
+  const concurrencies = [...new Set(byConcurrency.map((row) => row.concurrency))].sort((a, b) => a - b);
+  if (concurrencies.length > 1) {
+    const names = [...new Set(byConcurrency.map((row) => row.name))];
+    const series = (pick: (row: Summary) => number | null) => names.map((name) => ({
+      label: name, values: concurrencies.map((c) => { const row = byConcurrency.find((each) => each.name === name && each.concurrency === c); return row ? pick(row) : null; }),
+    }));
+    files['throughput-by-concurrency.svg'] = lineChart('Requests per second against concurrency (4 workers, a connection per request; median)',
+      'ab -c', 'req/s', concurrencies, series((row) => row.requestsPerSecond));
+    files['cpu-by-concurrency.svg'] = lineChart('Server CPU per request against concurrency (4 workers, a connection per request; median)',
+      'ab -c', 'µs per request', concurrencies, series((row) => row.cpuMicrosPerRequest));
+  }
+  for (const [name, content] of Object.entries(files)) writeFileSync(path.join(out, name), content);
+  return Object.keys(files);
 }
 
 async function main(): Promise<void> {
@@ -114,8 +145,9 @@ async function main(): Promise<void> {
       quick: { type: 'boolean', default: false },
       runs: { type: 'string' },
       n: { type: 'string', short: 'n' },
-      out: { type: 'string', default: 'bench' },
+      out: { type: 'string' },
       targets: { type: 'string' },
+      transports: { type: 'string' },
       workers: { type: 'string' },
       c: { type: 'string', short: 'c' },
       'keep-alive': { type: 'string' },
@@ -123,50 +155,51 @@ async function main(): Promise<void> {
   });
   const list = (text: string | undefined, full: string) => (text ?? full).split(',').map(Number);
   const quick = values.quick;
+  const out = values.out ?? path.join(ROOT, quick ? '.bench/quick' : 'bench');
   const runs = Number(values.runs ?? (quick ? 1 : 3));
   const requests = Number(values.n ?? (quick ? 2000 : 5000));
-  const wanted = values.targets?.split(',') ?? (quick ? ['shared', 'rr', 'reuseport', 'cluster-rr', ...BASELINES] : [...modelNames, ...BASELINES]);
+  const wanted = values.targets?.split(',') ?? (quick ? ['shared', 'rr', 'rr-pipelined', 'reuseport', 'cluster-rr', ...BASELINES] : [...modelNames, ...BASELINES]);
+  const transports = (values.transports?.split(',') ?? (quick ? ['raw'] : [...transportNames])) as TransportName[];
   const useAb = hasAb();
   const perf = perfProblem();
   const machine = { cores: os.cpus().length, cpu: os.cpus()[0]?.model ?? '', kernel: os.release(), memoryGiB: Math.round(os.totalmem() / 2 ** 30) };
   console.log(`bench: ${machine.cores} cores, Linux ${machine.kernel}, Node ${process.version}; load from ${useAb ? 'ab' : 'the built-in tool (ab not installed)'}; ` +
-    `${runs} run(s) of ${requests} requests per cell${perf ? `; ${perf}` : ''}`);
+    `${runs} interleaved round(s) of ${requests} requests per cell${perf ? `; ${perf}` : ''}`);
 
-  const results: CellRun[] = [];
-  const summaries: Summary[] = [];
   const keepAlive = values['keep-alive'] ?? (quick ? 'no' : 'both');
-  const matrix = cells(list(values.workers, quick ? '4' : '2,4,8'), list(values.c, quick ? '100' : '1,10,100'),
-    keepAlive === 'both' ? [false, true] : [keepAlive === 'yes'], wanted);
-  for (const cell of matrix) {
-    const node = nodeForTarget(cell.target);
-    if (!node) {
-      console.log(`  ${cell.target}: skipped, needs Node >= 22.12 (set HANDOFF_NODE24 to a newer node)`);
-      continue;
+  const cells = matrix(wanted, transports, list(values.workers, quick ? '4' : '2,4,8'), list(values.c, quick ? '100' : '1,10,100'),
+    keepAlive === 'both' ? [false, true] : [keepAlive === 'yes']).filter((cell) => {
+    if (nodeForTarget(cell.target)) return true;
+    console.log(`  ${cellName(cell)}: skipped, needs Node >= 22.12 (set HANDOFF_REUSEPORT_NODE to a newer node)`);
+    return false;
+  });
+  const runsByCell = cells.map((): CellRun[] => []);
+  for (let round = 1; round <= runs; round++) {
+    for (const [at, cell] of cells.entries()) {
+      const run = await runCell(cell, requests, nodeForTarget(cell.target)!, useAb);
+      runsByCell[at]!.push(run);
+      console.log(`  round ${round}: ${cellName(cell)} w${cell.workers} c${cell.concurrency}${cell.keepAlive ? ' -k' : ''}: ` +
+        `${Math.round(run.client.requestsPerSecond)} req/s, ${fixed(run.cpuMicrosPerRequest, 1)} µs CPU/req, failed ${run.client.failed}`);
     }
-    const cellRuns: CellRun[] = [];
-    for (let run = 0; run < runs; run++) cellRuns.push(await runCell(cell, requests, node, useAb));
-    results.push(...cellRuns);
-    const version = node === process.execPath ? process.version : spawnSync(node, ['-v'], { encoding: 'utf8' }).stdout.trim();
-    const summary = summarise(cellRuns, version);
-    summaries.push(summary);
-    console.log(`  ${cell.target} w${cell.workers} c${cell.concurrency}${cell.keepAlive ? ' -k' : ''}: ${Math.round(summary.requestsPerSecond)} req/s, ` +
-      `p99 ${summary.p99Ms} ms, failed ${summary.failed}, Jain ${fixed(summary.jain, 3)}, wake-ups/conn ${fixed(summary.wakeups, 2)}`);
   }
+  const versions = new Map<string, string>();
+  const versionOf = (node: string) => versions.get(node) ?? versions.set(node, spawnSync(node, ['-v'], { encoding: 'utf8' }).stdout.trim()).get(node)!;
+  const summaries = cells.map((cell, at) => summarise(cell, runsByCell[at]!, versionOf(nodeForTarget(cell.target)!)));
 
-  mkdirSync(values.out, { recursive: true });
+  mkdirSync(out, { recursive: true });
   const table = markdown(summaries);
   const ratios = targets(summaries);
-  writeFileSync(path.join(values.out, 'results.json'), JSON.stringify({
+  writeFileSync(path.join(out, 'results.json'), JSON.stringify({
     date: new Date().toISOString(), machine, node: process.version, loadGenerator: useAb ? 'ab' : 'built-in', perf: perf ?? 'counted',
-    settings: { quick, runs, requests }, targets: ratios, runs: results,
+    settings: { quick, runs, requests, interleaved: true }, targets: ratios, runs: runsByCell.flat(),
   }, null, 2));
-  writeFileSync(path.join(values.out, 'results.md'), `${table}\n\n${ratios.map((line) => `- ${line}`).join('\n')}\n`);
-  charts(summaries, values.out);
-  console.log(`\n${table}\n\n${ratios.join('\n')}\n\nwritten to ${values.out}/ (results.json, results.md, distribution.svg, throughput.svg, p99.svg)`);
+  writeFileSync(path.join(out, 'results.md'), `${table}\n\n${ratios.map((line) => `- ${line}`).join('\n')}\n`);
+  const written = charts(summaries, out);
+  console.log(`\n${table}\n\n${ratios.join('\n')}\n\nwritten to ${out}/ (results.json, results.md, ${written.join(', ')})`);
   // A cell with failed requests, or none served, is a broken target, not a slow one.
   const broken = summaries.filter((row) => row.failed > 0 || !(row.requestsPerSecond > 0));
   if (broken.length > 0) {
-    console.error(`bench: failures in ${broken.map((row) => `${row.target} w${row.workers} c${row.concurrency}${row.keepAlive ? ' -k' : ''}`).join(', ')}`);
+    console.error(`bench: failures in ${broken.map((row) => `${row.name} w${row.workers} c${row.concurrency}${row.keepAlive ? ' -k' : ''}`).join(', ')}`);
     process.exit(1);
   }
 }

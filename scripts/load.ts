@@ -1,11 +1,11 @@
 /**
  * scripts/load.ts — `npm run load -- [-n 10000] [-c 100] [-k] [--json] URL`, ab's flags with ab's
- * meaning, on undici (lib/load.ts). Prints an ab-like summary and the distribution by x-worker; with
- * --json, one JSON object instead (requestsPerSecond, workers, latency, failures).
+ * meaning, on undici (lib/measure/load.ts). Prints an ab-like summary and the distribution by x-slot;
+ * with --json, one JSON object instead (requestsPerSecond, slots, latency, failures).
  */
 import { parseArgs } from 'node:util';
-import { runLoad, REQUEST_TIMEOUT_MS, type LoadRun } from '../lib/load';
-import { distributionLines } from '../lib/report';
+import { runLoad, REQUEST_TIMEOUT_MS, type LoadRun } from '../lib/measure/load';
+import { distributionLines } from '../lib/report/report';
 
 const USAGE = 'usage: npm run load -- [-n requests] [-c concurrency] [-k] [--json] [--timeout ms] URL';
 
@@ -48,8 +48,8 @@ function progress(total: number): ((done: number) => void) | undefined {
 }
 
 function summary(run: LoadRun, keepAlive: boolean): string {
-  const failed = Object.values(run.failures).reduce((sum, count) => sum + count, 0);
-  const workers = [...run.byWorker].sort(([a], [b]) => a - b);
+  const { failed } = run;
+  const slots = [...run.bySlot].sort(([a], [b]) => a - b);
   return [
     `Complete requests:      ${run.requests - failed}`,
     `Failed requests:        ${failed}` + (failed ? ` (${Object.entries(run.failures).filter(([, count]) => count)
@@ -60,8 +60,8 @@ function summary(run: LoadRun, keepAlive: boolean): string {
     `Latency (ms):           p50 ${run.latencyMs.p50.toFixed(2)}  p90 ${run.latencyMs.p90.toFixed(2)}  ` +
       `p99 ${run.latencyMs.p99.toFixed(2)}  max ${run.latencyMs.max.toFixed(2)}`,
     '',
-    'Responses by x-worker:',
-    ...(workers.length ? distributionLines(workers.map(([worker, count]) => ({ label: `worker ${worker}`, count }))) : ['  (none)']),
+    'Responses by x-slot:',
+    ...(slots.length ? distributionLines(slots.map(([slot, count]) => ({ label: `slot ${slot}`, count }))) : ['  (none)']),
   ].join('\n');
 }
 
@@ -77,8 +77,8 @@ async function main(): Promise<void> {
   if (!options.json) return console.log(summary(run, options.keepAlive));
   console.log(JSON.stringify({
     url: options.url.href, requests: run.requests, concurrency: options.concurrency, keepAlive: options.keepAlive,
-    seconds: run.seconds, requestsPerSecond: run.requestsPerSecond, latencyMs: run.latencyMs,
-    failures: run.failures, statuses: Object.fromEntries(run.statuses), workers: Object.fromEntries(run.byWorker),
+    seconds: run.seconds, requestsPerSecond: run.requestsPerSecond, latencyMs: run.latencyMs, failed: run.failed,
+    failures: run.failures, statuses: Object.fromEntries(run.statuses), slots: Object.fromEntries(run.bySlot),
   }));
 }
 

@@ -4,13 +4,14 @@
  * Runs clinic on the process that really does the work under load. clinic follows only the process it
  * starts (clinicjs/node-clinic#387), so that process has to be the right one:
  *   - shared: scripts/serve-one.js, one process doing what a shared-model worker does;
- *   - rr, rr-idle: master.js itself, since the master accepts every connection and sendmsg()s it on.
+ *   - rr, rr-idle, rr-pipelined: master.js itself, since the master accepts every connection and
+ *     sendmsg()s it on.
  *     Its workers must not load clinic too: clinic injects itself through NODE_OPTIONS, which forked
  *     processes inherit, so we hand the workers the NODE_OPTIONS we had (HANDOFF_WORKER_NODE_OPTIONS).
  *
  * After flame it also prints the widest boxes of the graph as text (lib/flame.ts).
  *
- * We wait for the target's "listening on" line, run ab (or scripts/load.js without ab), then do what
+ * Both targets speak the master's events (--json, lib/events.ts). We wait for the `listening` event, run ab (or scripts/load.js without ab), then do what
  * Ctrl-C in a terminal does: SIGINT to the whole process group, clinic and its target (and the rr
  * master's workers, which leave stopping to their master). Signalling clinic alone is not enough:
  * doctor relays the signal, but flame (0x, platform/v8.js `softClose`) only waits for a target that the
@@ -25,16 +26,19 @@ import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs, promisify } from 'node:util';
-import { formatFlameSummary, readFlameSamples, summarizeFlame } from '../lib/flame';
-import { processExists } from '../lib/procfs';
+import { parseEvent } from '../lib/events';
+import { formatFlameSummary, readFlameSamples, summarizeFlame } from '../lib/measure/flame';
+import { compiled, MASTER, ROOT } from '../lib/paths';
+import { isRunning } from '../lib/procfs';
+import { formatReport } from '../lib/report/report';
 
-const ROOT = path.resolve(__dirname, '..');
 const TOOLS = ['doctor', 'flame', 'bubbleprof'];
-const masterWith = (model: string) => [path.join(ROOT, 'master.js'), '--model', model, '--workers', '2', '--port', '0'];
+const masterWith = (model: string) => [MASTER, '--json', '--model', model, '--workers', '2', '--port', '0'];
 const TARGETS: Record<string, string[]> = {
-  shared: [path.join(ROOT, 'scripts', 'serve-one.js'), '--port', '0'],
+  shared: [compiled('scripts/serve-one'), '--port', '0'],
   rr: masterWith('rr'),
   'rr-idle': masterWith('rr-idle'),
+  'rr-pipelined': masterWith('rr-pipelined'),
 };
 /**
  * The other models have no process of their own to profile: a reuseport, cluster-none or nginx upstream
@@ -43,18 +47,19 @@ const TARGETS: Record<string, string[]> = {
  */
 const OTHER_MODELS = 'reuseport, nginx and cluster-none workers do what --model shared profiles; cluster-rr cannot ' +
   'run under clinic (cluster.fork throws)';
-const USAGE = 'usage: npm run profile -- <doctor|flame|bubbleprof> [--model shared|rr|rr-idle] [-n 20000] [-c 50] [--dest .clinic]';
+const USAGE = 'usage: npm run profile -- <doctor|flame|bubbleprof> [--model shared|rr|rr-idle|rr-pipelined] [-n 20000] [-c 50] [--dest .clinic]';
 
 function fail(line: string, code: number): never {
   console.error(`profile: ${line}`);
   process.exit(code);
 }
 
-async function runLoad(url: string, total: string, concurrency: string): Promise<void> {
+/** ab (or scripts/load.js without it) against the target; prints one line with its rate and failures. */
+async function driveLoad(url: string, total: string, concurrency: string): Promise<void> {
   const hasAb = spawnSync('sh', ['-c', 'command -v ab']).status === 0;
   const [command, args] = hasAb
     ? ['ab', ['-q', '-n', total, '-c', concurrency, url]]
-    : [process.execPath, [path.join(ROOT, 'scripts', 'load.js'), '-n', total, '-c', concurrency, url]];
+    : [process.execPath, [compiled('scripts/load'), '-n', total, '-c', concurrency, url]];
   const { stdout } = await promisify(execFile)(command, args as string[]);
   const summary = stdout.split('\n').filter((line) => /Requests per second|Failed requests|req\/s/.test(line));
   console.log(`profile: ${hasAb ? 'ab' : 'scripts/load.js'}: ${summary.map((line) => line.replace(/\s+/g, ' ').trim()).join('; ')}`);
@@ -93,7 +98,7 @@ async function main(): Promise<void> {
   const [tool] = positionals;
   if (!tool || !TOOLS.includes(tool)) fail(USAGE, 2);
   const target = TARGETS[values.model];
-  if (!target) fail(`--model must be shared, rr or rr-idle, not '${values.model}': ${OTHER_MODELS}`, 2);
+  if (!target) fail(`--model must be shared, rr, rr-idle or rr-pipelined, not '${values.model}': ${OTHER_MODELS}`, 2);
 
   // --no-open: clinic would start a browser through xdg-open, detached, and leave it running.
   const clinic = spawn(process.execPath, [require.resolve('clinic/bin.js'), tool, '--no-open', '--dest', values.dest, '--',
@@ -114,17 +119,17 @@ async function main(): Promise<void> {
   const workerPids: number[] = [];
   let loaded: Promise<void> | null = null;
   createInterface({ input: clinic.stdout! }).on('line', (line) => {
-    console.log(line);
-    const pids = /^handoff: worker pids ([\d ]+) /.exec(line);
-    if (pids) workerPids.push(...pids[1]!.split(' ').map(Number));
-    const listening = /listening on (http:\/\/\S+)/.exec(line);
-    if (listening && !loaded) {
-      loaded = runLoad(listening[1]!, values.n, values.c).finally(() => signalGroup(clinic.pid!, 'SIGINT'));
-    }
+    const event = parseEvent(line);
+    if (!event) return console.log(line);
+    if (event.type === 'report') return console.log(formatReport(event));
+    if (event.type !== 'listening' || loaded) return;
+    console.log(`profile: ${event.model} listening on ${event.url}, target pid ${event.masterPid}, worker pids ${event.pids.join(' ')}`);
+    workerPids.push(...event.pids);
+    loaded = driveLoad(event.url, values.n, values.c).finally(() => signalGroup(clinic.pid!, 'SIGINT'));
   });
   const code = await exited;
   if (loaded) await loaded;
-  const left = workerPids.filter(processExists);
+  const left = workerPids.filter(isRunning);
   for (const pid of left) process.kill(pid, 'SIGKILL');
   if (left.length > 0) fail(`workers ${left.join(' ')} outlived the profiled master; killed them`, 1);
   if (code !== 0) fail(`clinic exited with code ${code}`, 1);

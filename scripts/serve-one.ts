@@ -4,31 +4,42 @@
  * clinic follows only the process it starts (clinicjs/node-clinic#387), so under `clinic -- node
  * master.js` it would watch a master that, in the shared model, never touches a connection. This
  * process does the whole path a shared-model worker does, and nothing else: bind a raw TCP handle
- * (the master's part), listen, accept in `onconnection`, wrap the client handle and serve HTTP.
+ * (the master's part), listen, accept in `onconnection`, and serve HTTP on the transport asked for.
+ * It speaks the master's events (lib/events.ts): `listening` when it is, `report` when SIGINT stops it.
+ * `node dist/scripts/serve-one.js [--port 3000] [--transport raw|socket]`
  */
 import { parseArgs } from 'node:util';
 import { assertInternals, bindServerHandle, boundAddress, closeHandle, listen, socketFromClientHandle } from '../lib/binding';
 import { DEFAULT_BACKLOG } from '../lib/cli';
-import { responseBytes, serveHttp } from '../lib/http';
+import { formatEvent } from '../lib/events';
+import { RawTransport } from '../lib/http/raw-transport';
+import { Responder } from '../lib/http/responder';
+import { SocketTransport } from '../lib/http/socket-transport';
+import { buildReport } from '../lib/report/report';
 
 const { values } = parseArgs({
-  options: { host: { type: 'string', default: '127.0.0.1' }, port: { type: 'string', default: '3000' } },
+  options: {
+    host: { type: 'string', default: '127.0.0.1' }, port: { type: 'string', default: '3000' },
+    transport: { type: 'string', default: 'raw' },
+  },
 });
 assertInternals();
 const handle = bindServerHandle(values.host, Number(values.port));
-const responses = responseBytes(0);
-const responder = { workerIndex: 0, headTimeoutMs: 10_000, idleTimeoutMs: 5000 };
-let connections = 0;
-listen(handle, DEFAULT_BACKLOG, (error, clientHandle) => {
-  if (error) return console.error(`serve-one: ${error.message}`);
-  connections++;
-  serveHttp(socketFromClientHandle(clientHandle!), responder, responses);
+const counts = { connections: 0, requests: 0 };
+const responder = new Responder({ slot: 0, headTimeoutMs: 10_000, idleTimeoutMs: 5000 },
+  { requestServed: () => void counts.requests++, connectionClosed: () => {} });
+listen(handle, DEFAULT_BACKLOG, (clientHandle) => {
+  counts.connections++;
+  responder.serve(values.transport === 'socket' ? new SocketTransport(socketFromClientHandle(clientHandle)) : new RawTransport(clientHandle));
 });
-console.log(`handoff: 1 workers listening on http://${values.host}:${boundAddress(handle).port}/ (serve-one)`);
+console.log(formatEvent({
+  type: 'listening', url: `http://${values.host}:${boundAddress(handle).port}/`, model: 'serve-one', transport: values.transport,
+  backlog: DEFAULT_BACKLOG, pids: [], masterPid: process.pid, readyMs: Math.round(process.uptime() * 1000), node: process.version, dashboard: null,
+}));
 
 const stop = () => {
   closeHandle(handle);
-  console.log(`worker ${process.pid} got ${connections} connections`);
+  console.log(formatEvent(buildReport('serve-one', values.transport, [{ slot: 0, pid: process.pid, replaced: false, ...counts }])));
   process.exit(0);
 };
 process.once('SIGINT', stop);

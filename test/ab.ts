@@ -1,7 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import t from 'tap';
-import { abArgs, hasAb, parseAb } from '../lib/ab';
-import { barChart } from '../lib/svg';
+import { abArgs, hasAb, parseAb } from '../lib/measure/ab';
 
 const AB_OUTPUT = `Concurrency Level:      100
 Complete requests:      10000
@@ -21,15 +20,4 @@ t.test('ab: the command, and its summary read back', async (t) => {
   t.equal(hasAb(), spawnSync('sh', ['-c', 'command -v ab']).status === 0, 'ab is found exactly when it is on PATH');
   t.same(parseAb(AB_OUTPUT), { complete: 10000, failed: 5, requestsPerSecond: 5927.62, p99Ms: 44 });
   t.same(parseAb('apr_socket_recv: Connection reset by peer (104)'), { complete: 0, failed: 0, requestsPerSecond: 0, p99Ms: NaN });
-});
-
-t.test('svg: one row per group, stacked segments scaled to the widest row', async (t) => {
-  const svg = barChart('a <title>', [{ label: 'even', values: [1, 1] }, { label: 'one', values: [4] }], (values) => `${values.length} & more`);
-  t.match(svg, /^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg" width="\d+" height="84"/);
-  t.match(svg, /a &lt;title&gt;/);
-  t.equal(svg.match(/<rect /g)?.length, 3);
-  t.match(svg, /<rect x="190\.0" y="34" width="105\.0"[^>]*\/><rect x="295\.0" y="34" width="105\.0"/);
-  t.match(svg, /<rect x="190\.0" y="56" width="420\.0"/);
-  t.match(svg, /2 &amp; more/);
-  t.match(barChart('empty', [], () => ''), /height="40"/);
 });

@@ -1,12 +1,15 @@
 /**
- * What happens when things go wrong: the port is taken, the master is killed, a worker dies.
+ * What happens when things go wrong: the port is taken, the master is killed, a worker dies, fds run out.
  */
 import { execFileSync } from 'node:child_process';
 import net from 'node:net';
 import t from 'tap';
-import { load } from '../lib/load';
+import { restartDelay } from '../lib/restart-policy';
+import { isRunning } from '../lib/procfs';
+import { load } from './helpers/load';
+import { spawnMaster, startMaster, workersOf } from './helpers/master';
+import { EVENT_MS, until, within } from './helpers/wait';
 import { Conversation, oneShot } from './helpers/wire';
-import { spawnMaster, startMaster, waitForExit, workersOf } from './helpers/master';
 
 t.test('a port in use: one readable line, exit code 1, no worker left', async (t) => {
   // Without the master's own check, the workers would listen on a random port on 0.0.0.0 instead
@@ -16,93 +19,103 @@ t.test('a port in use: one readable line, exit code 1, no worker left', async (t
   t.teardown(() => squatter.close());
   const { port } = squatter.address() as net.AddressInfo;
   const master = spawnMaster(t, ['--port', String(port)]);
-  t.equal(await master.exited, 1);
+  t.equal(await within(master.exited, EVENT_MS, 'the master to exit'), 1);
   t.same(master.stderr, [`handoff: port ${port} on 127.0.0.1 is already in use`]);
   t.same(master.stdout, []);
   t.same(workersOf(master.pid), [], 'no worker left behind');
+  const json = spawnMaster(t, ['--port', String(port)], { json: true });
+  t.equal(await within(json.exited, EVENT_MS, 'the --json master to exit'), 1);
+  t.same(json.events, [{ type: 'error', code: 'EADDRINUSE', message: `port ${port} on 127.0.0.1 is already in use` }], 'with --json, the same as an event');
 });
 
 t.test('bad flags: usage on stderr, exit code 2, nothing forked', async (t) => {
   const master = spawnMaster(t, ['--workers', 'many']);
-  t.equal(await master.exited, 2);
+  t.equal(await within(master.exited, EVENT_MS, 'the master to exit'), 2);
   t.equal(master.stderr[0], "handoff: --workers must be a whole number from 1 to 64, not 'many'");
   t.match(master.stderr.join('\n'), /usage: node master.js/);
   const help = spawnMaster(t, ['--help']);
-  t.equal(await help.exited, 0);
+  t.equal(await within(help.exited, EVENT_MS, 'the master to exit'), 0);
   t.match(help.stdout.join('\n'), /--backlog B/);
 });
 
-t.test('master killed with SIGKILL: every worker exits by itself within 1 s', async (t) => {
+t.test('master killed with SIGKILL: every worker exits by itself', async (t) => {
   const { master, pids } = await startMaster(t);
   master.child.kill('SIGKILL');
   await master.exited;
-  const took = await waitForExit(pids, 1000);
+  // The kernel closes the master's end of every IPC socketpair; each worker reads EOF at once and exits
+  // (worker.ts, 'disconnect'). No timing is promised beyond "at once": the wait only says it happened.
+  const took = await until(() => !pids.some(isRunning), EVENT_MS, `workers ${pids.join(' ')} to exit after the master's SIGKILL`);
   t.pass(`all ${pids.length} workers gone ${took} ms after the master`);
 });
 
 t.test('SIGTERM stops like SIGINT: the report, then nothing left', async (t) => {
   const { master, pids } = await startMaster(t, ['--workers', '2']);
-  const report = await master.stop('SIGTERM');
-  t.equal(report.code, 0);
-  t.same([...report.connections.keys()].sort(), [...pids].sort());
-  t.same(pids.filter((pid) => workersOf(master.pid).includes(pid)), []);
+  const stopped = await master.stop('SIGTERM');
+  t.equal(stopped.code, 0);
+  t.same([...stopped.connections.keys()].sort(), [...pids].sort());
+  t.same(workersOf(master.pid), []);
 });
 
 t.test('a worker that dies is replaced, and the new one listens on the same socket', async (t) => {
   const { master, port, pids } = await startMaster(t, ['--workers', '2']);
   process.kill(pids[1]!, 'SIGKILL');
-  await master.waitForLine(new RegExp(`^handoff: worker 1 \\(pid ${pids[1]}\\) exited with signal SIGKILL; forking a replacement`));
-  const [, newPid] = await master.waitForLine(/^handoff: worker 1 \(pid (\d+)\) is ready$/);
+  const exited = await master.waitForEvent('worker-exited', (event) => event.pid === pids[1], 'worker 1\'s exit');
+  t.match(exited, { slot: 1, signal: 'SIGKILL', restartInMs: 0 }, 'killed from outside: replaced at once');
+  const { pid: newPid } = await master.waitForEvent('worker-ready', (event) => event.slot === 1, 'worker 1\'s replacement to be ready');
   // ss lists every process that holds the listening socket's fd.
   const holders = execFileSync('ss', ['-ltnpH', `sport = :${port}`], { encoding: 'utf8' });
   t.match(holders, new RegExp(`pid=${newPid},`), 'the replacement holds the same listening socket');
   t.notMatch(holders, new RegExp(`pid=${pids[1]},`), 'the dead worker does not');
-  const result = await load(port, 200, 10);
-  t.equal(result.failures, 0);
-  const report = await master.stop();
-  t.same([...report.connections.keys()].sort(), [pids[0], Number(newPid)].sort());
-  t.equal([...report.connections.values()].reduce((a, b) => a + b, 0), 200);
+  t.equal((await load(port, 200, 10)).failed, 0);
+  const stopped = await master.stop();
+  t.same(stopped.report!.workers.map((worker) => [worker.slot, worker.pid, worker.replaced]),
+    [[0, pids[0], false], [1, pids[1], true], [1, newPid, false]]);
+  t.equal(stopped.report!.connections, 200);
+  t.equal(stopped.report!.slots[1]!.connections, stopped.report!.workers[2]!.connections, 'the dead worker served nothing');
 });
 
-t.test('out of fds (EMFILE): libuv drops the excess connections itself, and the worker survives', async (t) => {
+t.test('out of fds (EMFILE): libuv sheds the excess connections itself, and the worker survives', async (t) => {
   // 64 fds for the master and its worker; Node itself uses about 20 of them. libuv keeps one spare fd:
   // on EMFILE it closes it, accepts and closes what is queued, and reopens it (uv__emfile_trick() in
-  // deps/uv/src/unix/stream.c), and onconnection never hears of it.
-  const { master, port, pids } = await startMaster(t, ['--workers', '1', '--idle-timeout', '60000'], process.execPath,
-    ['prlimit', '--nofile=64']);
+  // deps/uv/src/unix/stream.c). uv__server_io then returns without calling onconnection (libuv >= 1.45),
+  // so JavaScript never hears of it: a client sees its connection closed unanswered.
+  const { master, port, pids } = await startMaster(t, ['--workers', '1', '--idle-timeout', '60000'], { wrapper: ['prlimit', '--nofile=64'] });
   const clients = await Promise.all(Array.from({ length: 100 }, () => Conversation.open(port)));
   t.teardown(() => clients.forEach((client) => client.close()));
-  await Promise.race(clients.map((client) => client.closed));
-  t.pass('a connection the worker had no fd for was closed by the server');
+  await within(Promise.race(clients.map((client) => client.closed)), EVENT_MS, 'the server to close a connection it had no fd for');
+  t.pass('a connection the worker had no fd for was closed by the server, unanswered');
   clients.forEach((client) => client.close());
   // Descriptors come back as the worker sees its clients go; then a request gets through.
   let answer = '';
-  while (!answer.endsWith('hello nodejs')) answer = String((await oneShot(port, 'GET / HTTP/1.0\r\n\r\n')).data);
-  const report = await master.stop();
-  const accepted = report.connections.get(pids[0]!) ?? 0;
-  t.ok(accepted > 1 && accepted < 101, `the same worker, never replaced, accepted ${accepted} of 101`);
-  t.notMatch(report.stdout.join('\n'), /failed accepts/, 'no accept error ever reached JavaScript');
+  const poll = async () => {
+    while (!answer.endsWith('hello nodejs')) answer = String((await oneShot(port, 'GET / HTTP/1.0\r\n\r\n')).data);
+  };
+  await within(poll(), EVENT_MS, 'a request to be answered once fds are free');
+  const stopped = await master.stop();
+  const accepted = stopped.connections.get(pids[0]!) ?? 0;
+  t.ok(accepted > 1 && accepted < 101, `the same worker, never replaced, accepted ${accepted} of the 101+ connections`);
+  t.same(stopped.report!.workers.length, 1, 'no replacement was ever forked');
 });
 
-t.test('a crash loop is slowed down: each replacement that dies young waits twice as long', async (t) => {
+t.test('a crash loop is slowed down: each replacement waits as restart-policy.ts says', async (t) => {
   const { master, port } = await startMaster(t, ['--workers', '1', '--allow-crash']);
-  const delays: number[] = [];
-  let readyAgain: () => void = () => {};
-  master.lineListeners.push((line) => {
-    const crashed = /^handoff: worker 0 \(pid \d+\) exited with code 1; forking a replacement(?: in (\d+) ms)?/.exec(line);
-    if (crashed) delays.push(Number(crashed[1] ?? 0));
-    if (/^handoff: worker 0 \(pid \d+\) is ready$/.test(line)) readyAgain();
-  });
+  const exits: Array<{ restartInMs: number | null; livedMs: number; signal: string | null }> = [];
+  const readyEvents = () => master.events.filter((event) => event.type === 'worker-ready');
   for (let crash = 0; crash < 4; crash++) {
-    const ready = new Promise<void>((resolve) => { readyAgain = resolve; });
     await oneShot(port, 'GET /crash HTTP/1.0\r\n\r\n');
-    await ready;
+    // The policy's longest wait here is 800 ms, on top of the usual.
+    await master.waitForEvent('worker-ready', (event) => readyEvents().indexOf(event) === crash, `replacement ${crash + 1} to be ready`);
   }
-  // The first worker may have lived past the 1 s mark on a slow machine; from then on, each one died young.
-  t.equal(delays.length, 4);
-  for (let at = 1; at < delays.length; at++) {
-    if (delays[at - 1]! > 0) t.equal(delays[at], delays[at - 1]! * 2, `crash ${at + 1} waits ${delays[at]} ms`);
+  for (const event of master.events) if (event.type === 'worker-exited') exits.push(event);
+  t.equal(exits.length, 4);
+  // The policy, applied to what really happened: a replacement that lived past STABLE_AFTER_MS on a slow
+  // machine starts the count again, and the test follows it instead of assuming it did not.
+  let previous = 0;
+  for (const [at, exit] of exits.entries()) {
+    const expected = restartDelay(previous, exit.livedMs, exit.signal);
+    t.equal(exit.restartInMs, expected, `crash ${at + 1}: lived ${exit.livedMs} ms, waited ${exit.restartInMs} ms`);
+    previous = expected;
   }
-  t.ok(delays[3]! >= 400, `delays ${delays.join(', ')} ms`);
-  t.equal((await load(port, 50, 5)).failures, 0, 'the last replacement serves');
+  t.ok(exits.some((exit) => exit.restartInMs! > 0), `at least one replacement was delayed (${exits.map((exit) => exit.restartInMs).join(', ')} ms)`);
+  t.equal((await load(port, 50, 5)).failed, 0, 'the last replacement serves');
 });

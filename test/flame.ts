@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import t from 'tap';
-import { formatFlameSummary, readFlameSamples, summarizeFlame, type Frame } from '../lib/flame';
+import { formatFlameSummary, readFlameSamples, summarizeFlame, type Frame } from '../lib/measure/flame';
 
 const ROOT = '/repo';
 const js = (name: string): Frame => ({ name, type: 'JS' });

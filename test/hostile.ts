@@ -5,8 +5,9 @@
 import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import t from 'tap';
-import { load } from '../lib/load';
+import { load } from './helpers/load';
 import { startMaster, workersOf } from './helpers/master';
+import { EVENT_MS, within } from './helpers/wait';
 
 const IDLE = 3000;
 const IDLE_TIMEOUT_MS = 3000;
@@ -19,7 +20,7 @@ function rssKiB(pid: number): number {
 t.test(`${IDLE} idle connections: bounded memory, others served, all closed at the idle timeout`, async (t) => {
   const { master, port, pids } = await startMaster(t, ['--workers', '2', '--idle-timeout', String(IDLE_TIMEOUT_MS)]);
   const undisturbed = await load(port, 2000, 20);
-  t.equal(undisturbed.failures, 0);
+  t.equal(undisturbed.failed, 0);
   const before = pids.map(rssKiB);
 
   const idle: net.Socket[] = [];
@@ -42,18 +43,17 @@ t.test(`${IDLE} idle connections: bounded memory, others served, all closed at t
 
   const allOpenAfter = Date.now() - began;
   const meanwhile = await load(port, 2000, 20);
-  t.equal(meanwhile.failures, 0, `2000 requests served beside ${IDLE} idle connections`);
+  t.equal(meanwhile.failed, 0, `2000 requests served beside ${IDLE} idle connections`);
   t.comment(`req/s undisturbed ${Math.round(undisturbed.requestsPerSecond)}, beside ${IDLE} idle connections ${Math.round(meanwhile.requestsPerSecond)}`);
   const growthKiB = pids.map(rssKiB).reduce((sum, rss, index) => sum + rss - before[index]!, 0);
   // A net.Socket, its libuv handle and our connection state are a few KiB; nothing is buffered for a
   // client that sends nothing. 32 KiB per connection would mean something is.
   t.ok(growthKiB < IDLE * 32, `the workers grew ${Math.round(growthKiB / 1024)} MiB for ${IDLE} idle connections`);
 
-  const lifetimes = await Promise.all(closed);
+  const lifetimes = await within(Promise.all(closed), IDLE_TIMEOUT_MS + EVENT_MS, `the ${IDLE} idle connections to be closed by the workers`);
   t.ok(Math.min(...lifetimes) >= IDLE_TIMEOUT_MS, `none closed before the idle timeout (first after ${Math.min(...lifetimes)} ms)`);
-  t.ok(Math.max(...lifetimes) < allOpenAfter + IDLE_TIMEOUT_MS + 2000,
-    `all closed by the workers soon after it (all open after ${allOpenAfter} ms, the last closed after ${Math.max(...lifetimes)} ms)`);
+  t.comment(`all open after ${allOpenAfter} ms, the last closed after ${Math.max(...lifetimes)} ms`);
   t.same(workersOf(master.pid).sort(), [...pids].sort(), 'no worker died');
-  const report = await master.stop();
-  t.match(report.stdout.join('\n'), new RegExp(`^total ${4000 + IDLE} connections, 4000 requests, 2 workers$`, 'm'));
+  const report = (await master.stop()).report!;
+  t.match(report, { connections: 4000 + IDLE, requests: 4000 });
 });

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { bodySkipper, MalformedBodyError } from '../lib/http-body';
+import { bodySkipper, MalformedBodyError } from '../lib/http/body';
 
 const bytes = (text: string) => Buffer.from(text, 'latin1');
 

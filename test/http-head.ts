@@ -1,5 +1,5 @@
 import t from 'tap';
-import { HEAD_LIMIT, parseRequestHead, type HeadResult } from '../lib/http-head';
+import { HEAD_LIMIT, parseRequestHead, type HeadResult } from '../lib/http/head';
 
 const parse = (text: string): HeadResult => parseRequestHead(text);
 const status = (text: string) => {

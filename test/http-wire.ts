@@ -1,30 +1,40 @@
 /**
  * The hand-written HTTP, byte for byte on a real socket, against a real master with one worker, for
- * every model. Behind nginx the bytes on the wire are nginx's, so for that model the suite talks to the
- * worker's own port, P+1; test/model-nginx.ts checks what nginx itself does.
+ * every model and both transports (raw and net.Socket). Behind nginx the bytes on the wire are
+ * nginx's, so for that model the suite talks to the worker's own port, P+1; test/model-nginx.ts checks
+ * what nginx itself does.
+ *
+ * The timeouts are short so that the three subtests about them take about two seconds together; the
+ * rest never come near them unless the test process stalls for IDLE_TIMEOUT_MS between two writes.
  */
+import { execFileSync } from 'node:child_process';
 import t from 'tap';
-import { modelNames } from '../lib/models';
+import { transportNames } from '../lib/http/transport';
+import { modelNames } from '../lib/models/names';
 import { modelNode, startMaster } from './helpers/master';
+import { EVENT_MS, until, within } from './helpers/wait';
 import { Conversation, oneShot } from './helpers/wire';
 
-const HEAD_TIMEOUT_MS = 300;
-const IDLE_TIMEOUT_MS = 400;
+const HEAD_TIMEOUT_MS = 1000;
+const IDLE_TIMEOUT_MS = 2000;
+/** What every keep-alive response announces (lib/http/responses.ts): whole seconds, rounded down. */
+const KEEP_ALIVE = `keep-alive: timeout=${Math.floor(IDLE_TIMEOUT_MS / 1000)}\r\n`;
 
-const ok = (connection = '', withBody = true) =>
-  'HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ncontent-length: 12\r\nx-worker: 0\r\n' +
-  `${connection ? `connection: ${connection}\r\n` : ''}\r\n${withBody ? 'hello nodejs' : ''}`;
+const ok = (connection: 'keep-alive' | 'close' | '' = '', withBody = true) =>
+  'HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ncontent-length: 12\r\nx-slot: 0\r\n' +
+  (connection === 'close' ? 'connection: close\r\n' : connection === 'keep-alive' ? `connection: keep-alive\r\n${KEEP_ALIVE}` : KEEP_ALIVE) +
+  `\r\n${withBody ? 'hello nodejs' : ''}`;
 const failure = (status: number, reason: string) =>
   `HTTP/1.1 ${status} ${reason}\r\ncontent-type: text/plain\r\ncontent-length: ${reason.length + 1}\r\n` +
-  `x-worker: 0\r\nconnection: close\r\n\r\n${reason}\n`;
+  `x-slot: 0\r\nconnection: close\r\n\r\n${reason}\n`;
 const GET11 = 'GET / HTTP/1.1\r\nHost: x\r\n\r\n';
 const CLOSE11 = 'GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n';
 
-for (const model of modelNames) {
+for (const model of modelNames) for (const transport of transportNames) {
   const node = modelNode(model);
-  t.test(`HTTP on the wire, --model ${model}`, { skip: node ? false : 'needs Node >= 22.12' }, async (t) => {
-    const started = await startMaster(t, ['--workers', '1', '--model', model,
-      '--head-timeout', String(HEAD_TIMEOUT_MS), '--idle-timeout', String(IDLE_TIMEOUT_MS)], node!);
+  t.test(`HTTP on the wire, --model ${model} --transport ${transport}`, { skip: node ? false : 'needs Node >= 22.12' }, async (t) => {
+    const started = await startMaster(t, ['--workers', '1', '--model', model, '--transport', transport,
+      '--head-timeout', String(HEAD_TIMEOUT_MS), '--idle-timeout', String(IDLE_TIMEOUT_MS)], { node: node! });
     const { master } = started;
     const port = model === 'nginx' ? started.port + 1 : started.port;
 
@@ -68,9 +78,10 @@ for (const model of modelNames) {
       t.equal(String((await conversation.readToClose()).data), ok('close'));
     });
 
-    t.test('pipelined requests are answered in order', async (t) => {
-      const { data } = await oneShot(port, `${GET11}HEAD / HTTP/1.1\r\nHost: x\r\n\r\n${CLOSE11}GET /after-close HTTP/1.1\r\nHost: x\r\n\r\n`);
+    t.test('pipelined requests are answered in order, and the extra bytes after a close get FIN, not RST', async (t) => {
+      const { data, reset } = await oneShot(port, `${GET11}HEAD / HTTP/1.1\r\nHost: x\r\n\r\n${CLOSE11}GET /after-close HTTP/1.1\r\nHost: x\r\n\r\n`);
       t.equal(String(data), ok() + ok('', false) + ok('close'), 'nothing after the request that asked to close');
+      t.equal(reset, false, 'the unread request after it is read and dropped, not reset');
     });
 
     t.test('a request body is never read as a request', async (t) => {
@@ -113,29 +124,53 @@ for (const model of modelNames) {
       t.equal(String(data), ok() + failure(400, 'Bad Request'), 'a malformed chunked body: 400 after the response');
     });
 
-    t.test('a head that does not finish in time gets 408', async (t) => {
-      const conversation = await Conversation.open(port);
-      const started = Date.now();
-      conversation.send('GET / HTTP/1.1\r\nHost: x\r\n');
-      const { data } = await conversation.readToClose();
-      t.equal(String(data), failure(408, 'Request Timeout'));
-      t.ok(Date.now() - started >= HEAD_TIMEOUT_MS - 10, 'not before the head timeout');
-    });
-
-    t.test('slowloris, one header line at a time, still gets 408 at the head deadline', async (t) => {
-      const conversation = await Conversation.open(port);
-      conversation.send('GET / HTTP/1.1\r\n');
-      const drip = setInterval(() => conversation.send('X: a\r\n'), HEAD_TIMEOUT_MS / 5);
+    t.test('the timeouts: 408 for a head that does not finish, slowloris included; silence closed after the idle timeout', async (t) => {
+      // Three connections at once, so the three waits overlap. Each bound is the kit's promise: never
+      // before the timeout (lib/http/deadlines.ts checks deadline <= now).
+      const began = Date.now();
+      const slow = await Conversation.open(port);
+      slow.send('GET / HTTP/1.1\r\nHost: x\r\n');
+      const loris = await Conversation.open(port);
+      loris.send('GET / HTTP/1.1\r\n');
+      const drip = setInterval(() => loris.send('X: a\r\n'), HEAD_TIMEOUT_MS / 5);
       t.teardown(() => clearInterval(drip));
-      const { data } = await conversation.readToClose();
+      const silent = await Conversation.open(port);
+      const closedAt = (conversation: Conversation) => conversation.readToClose().then((end) => ({ ...end, after: Date.now() - began }));
+      const [slowEnd, lorisEnd, silentEnd] = await within(Promise.all([closedAt(slow), closedAt(loris), closedAt(silent)]),
+        IDLE_TIMEOUT_MS + EVENT_MS, 'the three connections to be closed by the server');
       clearInterval(drip);
-      t.equal(String(data), failure(408, 'Request Timeout'));
+      t.equal(String(slowEnd.data), failure(408, 'Request Timeout'));
+      t.ok(slowEnd.after >= HEAD_TIMEOUT_MS, `408 after ${slowEnd.after} ms, not before the head timeout (${HEAD_TIMEOUT_MS})`);
+      t.equal(String(lorisEnd.data), failure(408, 'Request Timeout'), 'a head that keeps growing has the same deadline');
+      t.equal(silentEnd.data.length, 0, 'no response to a connection that said nothing');
+      t.equal(silentEnd.reset, false);
+      t.ok(silentEnd.after >= IDLE_TIMEOUT_MS, `closed after ${silentEnd.after} ms, not before the idle timeout (${IDLE_TIMEOUT_MS})`);
     });
 
-    t.test('a connection that sends nothing is closed after the idle timeout, without a response', async (t) => {
+    t.test('after an error response the server keeps reading: what the client still sends gets no RST', async (t) => {
       const conversation = await Conversation.open(port);
-      const { data } = await conversation.readToClose();
-      t.equal(data.length, 0);
+      conversation.send('GET / HTTP/1.1\r\n\r\n');
+      t.equal(String(await conversation.read(failure(400, 'Bad Request').length)), failure(400, 'Bad Request'));
+      conversation.send('x'.repeat(256 * 1024));
+      conversation.socket.end();
+      const { data, reset } = await within(conversation.readToClose(), EVENT_MS, 'the server to close after our FIN');
+      t.same({ rest: data.length, reset }, { rest: 0, reset: false });
+    });
+
+    t.test('backpressure: a client that pipelines and does not read makes the server stop reading, and loses nothing', async (t) => {
+      const REQUESTS = 100_000;
+      const conversation = await Conversation.open(port);
+      t.teardown(() => conversation.close());
+      conversation.socket.pause();
+      conversation.send(GET11.repeat(REQUESTS));
+      // The server's responses fill both socket buffers; it stops reading, so its receive queue grows.
+      const localPort = conversation.socket.localPort!;
+      const serverBacklog = () => Number(execFileSync('ss', ['-tnH', 'dst', `127.0.0.1:${localPort}`], { encoding: 'utf8' }).trim().split(/\s+/)[1] ?? 0);
+      await until(() => serverBacklog() > 0, EVENT_MS, 'unread requests to pile up in the server\'s receive queue');
+      t.pass(`the server stopped reading: ${serverBacklog()} bytes wait in its receive queue`);
+      conversation.socket.resume();
+      const all = await within(conversation.read(REQUESTS * ok().length), EVENT_MS, `${REQUESTS} responses`);
+      t.equal(all.toString('latin1'), ok().repeat(REQUESTS), 'every response, in order, once the client reads');
     });
 
     t.test('clients that reset mid-response never take the worker down', async (t) => {

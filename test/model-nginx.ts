@@ -1,35 +1,23 @@
 /**
  * --model nginx: a real nginx in front, one port per worker, and nothing left behind.
  */
-import { readdirSync, readFileSync } from 'node:fs';
 import net from 'node:net';
-import os from 'node:os';
 import t from 'tap';
 import { NGINX_WORKERS } from '../lib/models/nginx';
-import { TEMP_DIR_PREFIX } from '../lib/nginx-process';
+import { findNginx, TEMP_DIR_PREFIX } from '../lib/nginx-process';
 import { freePorts } from '../lib/ports';
+import { childrenOf, isRunning } from '../lib/procfs';
+import { tempDirsOf as dirsOf } from '../lib/temp-dir';
 import { assertAccounted, distributionRun } from './helpers/distribution';
-import { spawnMaster, startMaster, waitForExit, workersOf } from './helpers/master';
+import { spawnMaster, startMaster, workersOf } from './helpers/master';
+import { EVENT_MS, until, within } from './helpers/wait';
 import { oneShot } from './helpers/wire';
 
 const N = 10_000;
-const NO_NGINX = { skip: readdirSync('/usr/sbin').includes('nginx') ? false : 'nginx is not installed (apt-get install nginx)' };
+const NO_NGINX = { skip: findNginx() ? false : 'nginx is not installed (apt-get install nginx)' };
 
 /** The temporary directories a master's nginx was run from (named after the master's pid). */
-const tempDirsOf = (masterPid: number) =>
-  readdirSync(os.tmpdir()).filter((name) => name.startsWith(`${TEMP_DIR_PREFIX}${masterPid}-`));
-
-/** Processes whose parent is `pid`, with their command name (from /proc/<pid>/stat). */
-function children(pid: number): Array<{ pid: number; comm: string }> {
-  return readdirSync('/proc').filter((entry) => /^\d+$/.test(entry)).flatMap((entry) => {
-    try {
-      const [, comm, rest] = /^\d+ \((.*)\) (.*)$/.exec(readFileSync(`/proc/${entry}/stat`, 'utf8').trim())!;
-      return Number(rest!.split(' ')[1]) === pid ? [{ pid: Number(entry), comm: comm! }] : [];
-    } catch {
-      return [];
-    }
-  });
-}
+const tempDirsOf = (masterPid: number) => dirsOf(TEMP_DIR_PREFIX, masterPid);
 
 t.test('nginx round-robin: each worker within NGINX_WORKERS of N/4', NO_NGINX, async (t) => {
   const run = await distributionRun(t, 'nginx', N, 100);
@@ -45,7 +33,7 @@ t.test('nginx answers in front; its workers are ours', NO_NGINX, async (t) => {
   const { data } = await oneShot(port, 'GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
   t.match(String(data), /^HTTP\/1\.1 200 OK\r\n/);
   t.match(String(data), /\r\nServer: nginx/, 'the bytes on the wire are nginx\'s');
-  t.match(String(data), /\r\nx-worker: [01]\r\n/);
+  t.match(String(data), /\r\nx-slot: [01]\r\n/);
   t.match(String(data), /\r\n\r\nhello nodejs$/);
   const bad = await oneShot(port, 'GET / HTTP/1.1\r\nHost: x\r\nX: a\x00b\r\n\r\n');
   t.match(String(bad.data), /^HTTP\/1\.1 400 /, 'nginx refuses a NUL in a header itself');
@@ -53,13 +41,14 @@ t.test('nginx answers in front; its workers are ours', NO_NGINX, async (t) => {
 
 t.test('master SIGKILLed: nginx and the workers go too', NO_NGINX, async (t) => {
   const { master, pids } = await startMaster(t, ['--model', 'nginx', '--workers', '2']);
-  const nginx = children(master.pid).filter((child) => child.comm === 'nginx').map((child) => child.pid);
+  const nginx = childrenOf(master.pid).filter((child) => child.command === 'nginx').map((child) => child.pid);
   t.equal(nginx.length, 1, 'nginx runs as the master\'s child');
-  const nginxWorkers = children(nginx[0]!).map((child) => child.pid);
-  t.equal(nginxWorkers.length, 2, 'with its own two workers');
+  const nginxWorkers = childrenOf(nginx[0]!).map((child) => child.pid);
+  t.equal(nginxWorkers.length, NGINX_WORKERS, 'with its own workers');
   master.child.kill('SIGKILL');
   await master.exited;
-  const took = await waitForExit([...pids, ...nginx, ...nginxWorkers], 2000);
+  const everything = [...pids, ...nginx, ...nginxWorkers];
+  const took = await until(() => !everything.some(isRunning), EVENT_MS, `${everything.join(' ')} to exit after the master's SIGKILL`);
   t.pass(`all gone ${took} ms after the master (nginx through PR_SET_PDEATHSIG)`);
   // A SIGKILLed master cannot remove its temporary directory; the next nginx start does.
   const orphaned = tempDirsOf(master.pid);
@@ -71,7 +60,7 @@ t.test('master SIGKILLed: nginx and the workers go too', NO_NGINX, async (t) => 
 
 t.test('--print-config shows the config, with one upstream per worker', async (t) => {
   const master = spawnMaster(t, ['--model', 'nginx', '--print-config', '--port', '8000', '--workers', '3']);
-  t.equal(await master.exited, 0);
+  t.equal(await within(master.exited, EVENT_MS, 'the master to exit'), 0);
   const config = master.stdout.join('\n');
   t.match(config, /listen 127\.0\.0\.1:8000 backlog=511;/);
   t.same(config.match(/server 127\.0\.0\.1:\d+ max_fails=0;/g),
@@ -87,13 +76,13 @@ t.test('a worker port in use: the line names that port, exit code 1, nothing lef
   await new Promise((resolve) => squatter.once('listening', resolve));
   t.teardown(() => squatter.close());
   const master = spawnMaster(t, ['--model', 'nginx', '--workers', '2', '--port', String(first)]);
-  t.equal(await master.exited, 1);
+  t.equal(await within(master.exited, EVENT_MS, 'the master to exit'), 1);
   t.same(master.stderr, [`handoff: port ${taken} on 127.0.0.1 is already in use`]);
   t.same(workersOf(master.pid), []);
 });
 
 t.test('no nginx: one line saying how to install it, exit code 1', async (t) => {
-  const master = spawnMaster(t, ['--model', 'nginx', '--port', '0'], process.execPath, { HANDOFF_NGINX: '/nonexistent/nginx' });
-  t.equal(await master.exited, 1);
+  const master = spawnMaster(t, ['--model', 'nginx', '--port', '0'], { env: { HANDOFF_NGINX: '/nonexistent/nginx' } });
+  t.equal(await within(master.exited, EVENT_MS, 'the master to exit'), 1);
   t.same(master.stderr, ['handoff: --model nginx needs nginx: apt-get install nginx (or your system\'s package)']);
 });

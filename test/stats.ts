@@ -1,6 +1,6 @@
 import t from 'tap';
-import { describeDistribution } from '../lib/stats';
-import { formatReport } from '../lib/report';
+import { describeDistribution } from '../lib/report/stats';
+import { buildReport, formatReport, slotCounts } from '../lib/report/report';
 
 t.test('the article\'s table', async (t) => {
   const result = describeDistribution([14561, 8329, 2356, 4885]);
@@ -11,6 +11,7 @@ t.test('the article\'s table', async (t) => {
   t.equal(result.jain, (sum * sum) / (4 * squares));
   t.equal(result.jain.toFixed(3), '0.730', 'the article\'s workers were 73% fair');
   t.equal(result.shares.reduce((a, b) => a + b, 0).toFixed(12), (1).toFixed(12));
+  t.same(result.shares.map((share) => share.toFixed(4)), ['0.4833', '0.2764', '0.0782', '0.1621']);
 });
 
 t.test('the extremes', async (t) => {
@@ -19,32 +20,45 @@ t.test('the extremes', async (t) => {
   t.equal(oneTookAll.jain, 0.25, '1/n');
   t.equal(oneTookAll.maxMinRatio, Infinity);
   t.same(describeDistribution([0, 0]), { total: 0, shares: [0, 0], maxMinRatio: 1, jain: 1 });
+  t.same(describeDistribution([3]), { total: 3, shares: [1], maxMinRatio: 1, jain: 1 });
 });
 
-t.test('the report: the article\'s lines, then the summary', async (t) => {
-  const text = formatReport([
-    { index: 0, pid: 101, replaced: false, connections: 30, requests: 30, acceptErrors: 0 },
-    { index: 1, pid: 102, replaced: false, connections: 10, requests: 12, acceptErrors: 2 },
+const WORKERS = [
+  { slot: 0, pid: 101, replaced: false, connections: 30, requests: 30 },
+  { slot: 1, pid: 102, replaced: true, connections: 4, requests: 5 },
+  { slot: 1, pid: 103, replaced: false, connections: 6, requests: 7 },
+];
+
+t.test('slots add up the workers that held them, oldest first', async (t) => {
+  t.same(slotCounts(WORKERS), [
+    { slot: 0, pids: [101], connections: 30, requests: 30 },
+    { slot: 1, pids: [102, 103], connections: 10, requests: 12 },
   ]);
+  t.same(slotCounts([{ slot: 1, pid: 9, replaced: false, connections: 1, requests: 1 }]), [{ slot: 1, pids: [9], connections: 1, requests: 1 }],
+    'a slot with no worker yet is left out');
+});
+
+t.test('the report event: what --json prints at the end, and the dashboard\'s /state', async (t) => {
+  const report = buildReport('rr', 'raw', WORKERS);
+  t.same(report, {
+    type: 'report', model: 'rr', transport: 'raw', slots: slotCounts(WORKERS), workers: WORKERS,
+    connections: 40, requests: 42, maxMin: 3, jain: 0.8,
+  });
+  t.equal(JSON.parse(JSON.stringify(report)).maxMin, 3);
+  const starved = buildReport('shared', 'raw', [{ slot: 0, pid: 1, replaced: false, connections: 0, requests: 0 },
+    { slot: 1, pid: 2, replaced: false, connections: 3, requests: 3 }]);
+  t.equal(starved.maxMin, null, 'infinite is null in JSON');
+});
+
+t.test('the report as a person reads it: the article\'s lines, then the summary', async (t) => {
+  const text = formatReport(buildReport('rr', 'raw', WORKERS));
   const lines = text.split('\n');
-  t.same(lines.slice(0, 2), ['worker 101 got 30 connections', 'worker 102 got 10 connections']);
-  t.match(text, /^total 40 connections, 42 requests, 2 workers, 2 failed accepts$/m);
+  t.same(lines.slice(0, 3), ['worker 101 got 30 connections', 'worker 102 got 4 connections (replaced)', 'worker 103 got 6 connections']);
+  t.match(text, /^total 40 connections, 42 requests, 2 workers \(1 replaced along the way\)$/m);
   t.match(text, /^ {2}worker 0 {2}pid 101 +30 +75\.0% {2}#{40}$/m);
-  t.match(text, /^ {2}worker 1 {2}pid 102 +10 +25\.0% {2}#{13}$/m);
+  t.match(text, /^ {2}worker 1 {2}pid 103 +10 +25\.0% {2}#{13}$/m, 'a slot shows the pid that holds it now');
   t.match(text, /^max\/min 3\.00 {2}Jain's index 0\.800$/m);
-  t.match(formatReport([{ index: 0, pid: 1, replaced: false, connections: 0, requests: 0, acceptErrors: 0 },
-    { index: 1, pid: 2, replaced: false, connections: 3, requests: 3, acceptErrors: 0 }]), /^max\/min infinite/m);
-});
-
-t.test('a replaced worker keeps its count, under its slot', async (t) => {
-  const text = formatReport([
-    { index: 0, pid: 101, replaced: true, connections: 7, requests: 7, acceptErrors: 0 },
-    { index: 1, pid: 102, replaced: false, connections: 10, requests: 10, acceptErrors: 0 },
-    { index: 0, pid: 103, replaced: false, connections: 3, requests: 3, acceptErrors: 0 },
-  ]);
-  t.same(text.split('\n').slice(0, 3),
-    ['worker 101 got 7 connections (replaced)', 'worker 102 got 10 connections', 'worker 103 got 3 connections']);
-  t.match(text, /^total 20 connections, 20 requests, 2 workers \(1 replaced along the way\)$/m);
-  t.match(text, /^ {2}worker 0 {2}pid 103 +10 +50\.0%/m);
-  t.match(text, /^max\/min 1\.00 {2}Jain's index 1\.000$/m);
+  t.match(formatReport(buildReport('x', 'raw', [{ slot: 0, pid: 1, replaced: false, connections: 0, requests: 0 },
+    { slot: 1, pid: 2, replaced: false, connections: 3, requests: 3 }])), /^max\/min infinite/m);
+  t.notMatch(formatReport(buildReport('x', 'raw', [WORKERS[0]!])), /replaced/);
 });

@@ -6,11 +6,12 @@
  * `cluster.schedulingPolicy`, frozen at the first fork:
  *   - SCHED_RR: the primary listens and hands out connections (round_robin_handle.js), like `rr-idle`;
  *   - SCHED_NONE: the primary binds and sends the handle to every worker (shared_handle.js), like `shared`.
- * The workers serve with the same responder as every other model, so what differs is only the path a
- * connection takes.
+ * The workers serve with the same responder as every other model (they take each client handle from the
+ * net.Server before it becomes a net.Socket, lib/binding.ts takeConnections), so what differs is only the
+ * path a connection takes.
  */
 import cluster from 'node:cluster';
-import type { ChildProcess } from 'node:child_process';
+import type { ChildProcess, ForkOptions } from 'node:child_process';
 import { freePorts } from '../ports';
 import { listenInWorker, type Model, type ModelSettings, type WorkerLink } from './model';
 
@@ -24,9 +25,10 @@ export class ClusterModel implements Model {
     this.port = await freePorts(this.settings.host, this.settings.port, 1);
   }
 
-  fork(workerPath: string, argv: string[]): ChildProcess {
-    cluster.setupPrimary({ exec: workerPath, args: argv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-    return cluster.fork().process;
+  /** cluster.fork() adds its own to what we pass (NODE_UNIQUE_ID, which makes the child a cluster worker). */
+  async fork(workerPath: string, argv: string[], options: ForkOptions): Promise<ChildProcess> {
+    cluster.setupPrimary({ exec: workerPath, args: argv, stdio: options.stdio as unknown[], ...(options.execArgv ? { execArgv: options.execArgv } : {}) });
+    return cluster.fork(options.env).process;
   }
 
   address() {

@@ -4,32 +4,40 @@
  *
  * Node's cluster does the same (lib/internal/cluster/primary.js picks a SharedHandle or a
  * RoundRobinHandle and never looks inside): the master forks and supervises, the model decides how a
- * connection reaches a worker. A model never imports child_process; it gets a `WorkerLink` whose
- * `send` is the transport, so it can be tested without processes.
+ * connection reaches a worker. A model never imports child_process to talk to a worker; it gets a
+ * `WorkerLink` whose `send` is the transport, so it can be tested without processes.
  */
+import type { ChildProcess, ForkOptions } from 'node:child_process';
 import { bindServerHandle, listen, type ClientHandle, type SendCallback, type ServerHandle } from '../binding';
-import type { ChildProcess } from 'node:child_process';
 import type { MasterMessage } from '../ipc';
 
+/** A worker process, as a model sees it. */
 export interface WorkerLink {
-  readonly index: number;
-  /** False once the worker is exiting or gone: a model must not hand it anything more. */
-  readonly alive: boolean;
+  /** Its position, 0..N-1 (its responses' `x-slot`); a replacement takes the slot of the worker it replaces. */
+  readonly slot: number;
+  readonly pid: number;
+  /** True until it is told to drain or exits: after that a model hands it nothing new. */
+  readonly accepting: boolean;
   send(message: MasterMessage, handle: ServerHandle | ClientHandle | null, callback: SendCallback): void;
 }
 
 export interface Model {
-  /** Takes what the workers will share (binds the port, ...). Throws a HandleError if it cannot. */
+  /** Takes what the workers will share (binds the port, ...). Throws a HandoffError if it cannot. */
   start(): void | Promise<void>;
-  /** Forks a worker, for the models that need their own fork (Node's cluster); else child_process.fork. */
-  fork?(workerPath: string, argv: string[]): ChildProcess;
+  /**
+   * Forks a worker, for the models that need more than child_process.fork() with the supervisor's
+   * options: Node's cluster forks its own; rr-pipelined gives each worker a pipe of its own at birth.
+   */
+  fork?(workerPath: string, argv: string[], options: ForkOptions): Promise<ChildProcess>;
   /** Where clients connect, known once start() has run (port 0 becomes the kernel's pick). */
   address(): { host: string; port: number };
   /** A worker was forked: give it what it needs to serve. */
   add(worker: WorkerLink): void;
-  /** A worker exited: never send it anything again. */
+  /** A worker was told to drain (it is no longer `accepting`): models that need to, tell it nothing more comes. */
+  draining?(worker: WorkerLink): void;
+  /** A worker exited: never send it anything again, and give what it had not taken to the others. */
   remove(worker: WorkerLink): void;
-  /** A worker acknowledged a client handle (only models that ask for acks get this). */
+  /** A worker acknowledged a client handle (only the models that send `connection` messages get this). */
   accepted?(worker: WorkerLink): void;
   /**
    * Graceful stop, before the workers drain: stop taking new connections where the master takes them
@@ -41,31 +49,30 @@ export interface Model {
   close(): void | Promise<void>;
 }
 
-/** A model that cannot run here (wrong Node, a missing program): one line says why and what to do. */
-export class ModelUnavailableError extends Error {}
-
 export interface ModelSettings {
   host: string;
   port: number;
   backlog: number;
   workers: number;
-  log(line: string): void;
+  /** Something went wrong that the model survives (a handle that could not be sent): one line. */
+  warn(message: string): void;
 }
 
-/**
- * For the models where the master accepts (rr, rr-idle): bind, listen, and pass each client handle on.
- * A failed accept leaves the listening socket fine, so it is logged, not thrown.
- */
+/** For the models where the master accepts (rr, rr-idle, rr-pipelined): bind, listen, pass each client handle on. */
 export function acceptInMaster(settings: ModelSettings, onClient: (clientHandle: ClientHandle) => void): ServerHandle {
-  const handle = bindServerHandle(settings.host, settings.port);
-  listen(handle, settings.backlog, (error, clientHandle) => {
-    if (error) settings.log(`master: ${error.message}`);
-    else onClient(clientHandle!);
-  });
+  const { host, port, backlog } = settings;
+  const handle = bindServerHandle(host, port);
+  listen(handle, backlog, onClient, { host, port });
   return handle;
 }
 
 /** For the model where each worker listens itself (Node's cluster, whose listen() asks the primary). */
 export function listenInWorker(worker: WorkerLink, settings: ModelSettings, port: number): void {
-  worker.send({ type: 'serve-net', host: settings.host, port, backlog: settings.backlog }, null, () => {});
+  worker.send({ type: 'listen-net', host: settings.host, port, backlog: settings.backlog }, null, () => {});
+}
+
+/** The message and the socket a worker listens on, for the models where the master binds (shared, reuseport, nginx). */
+export function listenOn(worker: WorkerLink, settings: ModelSettings, handle: ServerHandle): void {
+  // A failed send means the worker is already gone; the supervisor hears of that from its exit.
+  worker.send({ type: 'listen', backlog: settings.backlog }, handle, () => {});
 }

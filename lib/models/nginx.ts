@@ -13,7 +13,7 @@
 import { bindServerHandle, closeHandle, type ServerHandle } from '../binding';
 import { nginxConfigFile, NginxProcess } from '../nginx-process';
 import { freePorts } from '../ports';
-import type { Model, ModelSettings, WorkerLink } from './model';
+import { listenOn, type Model, type ModelSettings, type WorkerLink } from './model';
 
 /** nginx worker processes: one per core here. Each keeps its own rotation, so this is also the bound. */
 export const NGINX_WORKERS = 2;
@@ -25,7 +25,7 @@ export function nginxConfig(settings: ModelSettings, port: number, prefix: strin
   // out long after its replacement listens, and with every slot out nginx answers 502 to everyone
   // (4114 failures in a 20 s chaos run). Here the master holds each slot's socket, so a connection to a
   // slot whose worker just died waits in its queue for the replacement.
-  const upstreams = Array.from({ length: settings.workers }, (_, index) => `        server ${host}:${port + 1 + index} max_fails=0;`);
+  const upstreams = Array.from({ length: settings.workers }, (_, slot) => `        server ${host}:${port + 1 + slot} max_fails=0;`);
   return nginxConfigFile(prefix, NGINX_WORKERS, `    upstream cluster {
 ${upstreams.join('\n')}
     }
@@ -41,15 +41,15 @@ ${upstreams.join('\n')}
 export class NginxModel implements Model {
   private port = 0;
   private nginx: NginxProcess | null = null;
-  /** One bound socket per worker slot (port P+1+index), held by the master; see add(). */
+  /** One bound socket per worker slot (port P+1+slot), held by the master; see add(). */
   private readonly upstreams: ServerHandle[] = [];
 
   constructor(private readonly settings: ModelSettings) {}
 
   async start(): Promise<void> {
     this.port = await freePorts(this.settings.host, this.settings.port, this.settings.workers + 1);
-    for (let index = 0; index < this.settings.workers; index++) {
-      this.upstreams.push(bindServerHandle(this.settings.host, this.port + 1 + index));
+    for (let slot = 0; slot < this.settings.workers; slot++) {
+      this.upstreams.push(bindServerHandle(this.settings.host, this.port + 1 + slot));
     }
     this.nginx = await NginxProcess.start(this.settings.host, this.port, (prefix) => nginxConfig(this.settings, this.port, prefix));
   }
@@ -65,7 +65,7 @@ export class NginxModel implements Model {
    * connections queued on it are kept.
    */
   add(worker: WorkerLink): void {
-    worker.send({ type: 'serve-shared', backlog: this.settings.backlog }, this.upstreams[worker.index]!, () => {});
+    listenOn(worker, this.settings, this.upstreams[worker.slot]!);
   }
 
   remove(): void {}

@@ -19,7 +19,8 @@
  */
 import { spawnSync } from 'node:child_process';
 import { bindServerHandle, boundAddress, closeHandle, type ServerHandle } from '../binding';
-import { ModelUnavailableError, type Model, type ModelSettings, type WorkerLink } from './model';
+import { ModelUnavailableError } from '../errors';
+import { listenOn, type Model, type ModelSettings, type WorkerLink } from './model';
 
 const REUSEPORT_SINCE = [22, 12] as const;
 
@@ -29,12 +30,13 @@ export function hasReusePort(version = process.versions.node): boolean {
 }
 
 /**
- * A Node that can run this model: this one if it is new enough, else $HANDOFF_NODE24 if that is (.ci/run
- * installs Node 24 from npm; the tests, the benchmark and the herd meter run reuseport with it). Null if none.
+ * A Node that can run this model: this one if it is new enough, else $HANDOFF_REUSEPORT_NODE if that is
+ * (.ci/run points it at Node 24 from npm when the suite runs on Node 20; the tests, the benchmark and the
+ * herd meter run reuseport with it). Null if there is none.
  */
 export function nodeForReusePort(): string | null {
   if (hasReusePort()) return process.execPath;
-  const other = process.env.HANDOFF_NODE24;
+  const other = process.env.HANDOFF_REUSEPORT_NODE;
   if (!other) return null;
   const version = spawnSync(other, ['-p', 'process.versions.node'], { encoding: 'utf8' }).stdout?.trim() ?? '';
   return hasReusePort(version) ? other : null;
@@ -53,7 +55,7 @@ export class ReusePortModel implements Model {
     }
     // Port 0: the first bind picks the port, the others join it.
     let port = this.settings.port;
-    for (let index = 0; index < this.settings.workers; index++) {
+    for (let slot = 0; slot < this.settings.workers; slot++) {
       this.handles.push(bindServerHandle(this.settings.host, port, { reusePort: true }));
       port = boundAddress(this.handles[0]!).port;
     }
@@ -64,7 +66,7 @@ export class ReusePortModel implements Model {
   }
 
   add(worker: WorkerLink): void {
-    worker.send({ type: 'serve-shared', backlog: this.settings.backlog }, this.handles[worker.index]!, () => {});
+    listenOn(worker, this.settings, this.handles[worker.slot]!);
   }
 
   remove(): void {}

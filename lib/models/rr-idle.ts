@@ -3,19 +3,24 @@
  *
  * Like `rr`, the master accepts every connection. Unlike `rr`, it does not rotate: a handle goes to the
  * first *free* worker, and a worker is free again only once it has acknowledged the last handle it got.
- * Connections that arrive while every worker is busy wait in the master. The master keeps its copy of a
- * handle until the ack, so a worker that dies before acking loses nothing: the handle goes to another.
+ * Connections that arrive while every worker is busy wait in the master (`handles`).
  *
  * What that teaches, next to `rr`: the split follows how fast each worker comes back, not a counter.
- * Identical idle workers come out nearly even but never exactly; a worker that is slow to ack (busy, or
- * descheduled on a machine with fewer cores than workers) gets less. And every connection costs an extra
- * IPC round trip, which is a large part of why Node's SCHED_RR is slower than SCHED_NONE here.
+ * Identical idle workers come out nearly even; a worker that is slow to ack (busy, or descheduled on a
+ * machine with fewer cores than workers) gets less. Every connection costs an IPC round trip.
+ *
+ * Read it beside Node's file: the same fields (`all`, `free`, `handles`) and the same two methods
+ * (`distribute`, `handoff`). Where it differs, on purpose: Node closes its copy of a handle on the
+ * worker's reply and, if the worker dies before replying, never hears of that handle again (the client
+ * is reset). Here the master keeps its copy until the ack, and remove() hands an unacknowledged handle
+ * to the next free worker, so a worker's death loses no connection that had not reached it.
  */
 import { boundAddress, closeHandle, type ClientHandle, type ServerHandle } from '../binding';
 import { acceptInMaster, type Model, type ModelSettings, type WorkerLink } from './model';
 
 export class IdleRoundRobinModel implements Model {
   private handle: ServerHandle | null = null;
+  private readonly all = new Set<WorkerLink>();
   /** Workers that may take a connection now, in the order they became free. */
   private readonly free: WorkerLink[] = [];
   /** Connections waiting for a free worker. */
@@ -26,10 +31,7 @@ export class IdleRoundRobinModel implements Model {
   constructor(private readonly settings: ModelSettings) {}
 
   start(): void {
-    this.handle = acceptInMaster(this.settings, (clientHandle) => {
-      this.handles.push(clientHandle);
-      this.dispatch();
-    });
+    this.handle = acceptInMaster(this.settings, (clientHandle) => this.distribute(clientHandle));
   }
 
   address() {
@@ -37,47 +39,61 @@ export class IdleRoundRobinModel implements Model {
   }
 
   add(worker: WorkerLink): void {
-    worker.send({ type: 'serve-handed' }, null, () => {});
-    this.free.push(worker);
-    this.dispatch();
+    worker.send({ type: 'await-connections' }, null, () => {});
+    this.all.add(worker);
+    this.handoff(worker); // In case there are connections pending.
   }
 
   remove(worker: WorkerLink): void {
+    this.all.delete(worker);
     const at = this.free.indexOf(worker);
     if (at !== -1) this.free.splice(at, 1);
     const clientHandle = this.unacked.get(worker);
     this.unacked.delete(worker);
     // Never acknowledged: the worker may never have seen it. Serve it first.
-    if (clientHandle) this.handles.unshift(clientHandle);
-    this.dispatch();
+    if (clientHandle) {
+      this.handles.unshift(clientHandle);
+      this.handoffToFree();
+    }
   }
 
+  /** The worker's reply: our copy can go, and the worker is free for the next connection. */
   accepted(worker: WorkerLink): void {
     const clientHandle = this.unacked.get(worker);
     if (!clientHandle) return;
     this.unacked.delete(worker);
     closeHandle(clientHandle);
-    // A draining worker finishes this one and gets no more.
-    if (worker.alive) this.free.push(worker);
-    this.dispatch();
+    this.handoff(worker);
+  }
+
+  distribute(clientHandle: ClientHandle): void {
+    this.handles.push(clientHandle);
+    this.handoffToFree();
+  }
+
+  /** Free workers take the waiting connections; one that has started draining meanwhile drops out. */
+  private handoffToFree(): void {
+    while (this.handles.length > 0 && this.free.length > 0) this.handoff(this.free.shift()!);
+  }
+
+  private handoff(worker: WorkerLink): void {
+    // Worker is draining (or gone): it finishes what it has and gets no more.
+    if (!this.all.has(worker) || !worker.accepting) return;
+    const clientHandle = this.handles.shift();
+    if (clientHandle === undefined) {
+      this.free.push(worker); // Add to ready queue again.
+      return;
+    }
+    this.unacked.set(worker, clientHandle);
+    worker.send({ type: 'connection' }, clientHandle, (error) => {
+      // The send failed: the worker is going away, and remove() will hand the connection on.
+      if (error) this.settings.warn(`could not send a connection to worker ${worker.slot} (pid ${worker.pid}): ${error.message}`);
+    });
   }
 
   stopAccepting(): void {
     if (this.handle) closeHandle(this.handle);
     this.handle = null;
-  }
-
-  private dispatch(): void {
-    while (this.handles.length > 0 && this.free.length > 0) {
-      const worker = this.free.shift()!;
-      if (!worker.alive) continue;
-      const clientHandle = this.handles.shift()!;
-      this.unacked.set(worker, clientHandle);
-      worker.send({ type: 'serve-client', ack: true }, clientHandle, (error) => {
-        // The send failed: the worker is going away, and remove() will hand the connection on.
-        if (error) this.settings.log(`master: could not send a connection to worker ${worker.index}: ${error.message}`);
-      });
-    }
   }
 
   close(): void {

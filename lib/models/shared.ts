@@ -4,14 +4,15 @@
  * The master binds a TCP handle and never listens on it; each worker gets a copy of the fd over IPC,
  * listens and accepts on it. All the workers' copies are the same kernel socket with one accept queue,
  * and each worker's event loop has the fd in its epoll set. When a connection lands, the kernel wakes
- * the waiters (the "thundering herd"); whichever process calls accept4() first gets it, the others get
- * EAGAIN. Who wins depends on the scheduler, so the split is uneven: the article saw 14561 / 8329 /
- * 2356 / 4885. The kernel side is inet_csk_accept() and sk->sk_wq in net/ipv4/inet_connection_sock.c.
+ * every process waiting on it (libuv does not ask for EPOLLEXCLUSIVE, so each epoll waiter is woken:
+ * the "thundering herd"); whichever calls accept4() first gets it, the others get EAGAIN. Who wins
+ * depends on the scheduler, so the split is uneven: the article saw 14561 / 8329 / 2356 / 4885. The
+ * kernel side is inet_csk_accept() and sk->sk_wq in net/ipv4/inet_connection_sock.c.
  *
  * Node's cluster does this too with SCHED_NONE (lib/internal/cluster/shared_handle.js).
  */
 import { bindServerHandle, boundAddress, closeHandle, type ServerHandle } from '../binding';
-import type { Model, ModelSettings, WorkerLink } from './model';
+import { listenOn, type Model, type ModelSettings, type WorkerLink } from './model';
 
 export class SharedModel implements Model {
   private handle: ServerHandle | null = null;
@@ -26,11 +27,12 @@ export class SharedModel implements Model {
     return { host: this.settings.host, port: boundAddress(this.handle!).port };
   }
 
+  /**
+   * The master keeps its copy open: a worker forked later (a replacement) gets the same socket, and the
+   * kernel keeps queued connections for it meanwhile.
+   */
   add(worker: WorkerLink): void {
-    // The master keeps its copy open: a worker forked later (a replacement) gets the same socket, and
-    // the kernel keeps queued connections for it meanwhile.
-    // A failed send means the worker is already gone; the supervisor hears of that from its exit.
-    worker.send({ type: 'serve-shared', backlog: this.settings.backlog }, this.handle!, () => {});
+    listenOn(worker, this.settings, this.handle!);
   }
 
   remove(): void {}

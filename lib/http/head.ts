@@ -1,5 +1,5 @@
 /**
- * lib/http-head.ts — reads an HTTP/1.x request head, strictly (RFC 9112).
+ * lib/http/head.ts — reads an HTTP/1.x request head, strictly (RFC 9112).
  *
  * The kit hand-writes its HTTP because the bytes on the wire are part of what it shows. Hand-written
  * does not mean lax: every rule below closes a way for one request to be read as two (request

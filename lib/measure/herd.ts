@@ -1,5 +1,5 @@
 /**
- * lib/herd.ts — the herd meter: run a load command and count, for each of our processes, how often it
+ * lib/measure/herd.ts — the herd meter: run a load command and count, for each of our processes, how often it
  * was woken and how many of its accept4() calls found nothing to accept.
  *
  * - Wake-ups: voluntary context switches of each process's event loop, before and after (lib/procfs.ts).
@@ -12,7 +12,7 @@
  * first connection and stops after the last.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { voluntarySwitches } from './procfs';
+import { voluntarySwitches } from '../procfs';
 
 export interface ProcessCounts {
   pid: number;
@@ -68,9 +68,9 @@ export async function underHerdMeter(pids: number[], command: string[], usePerf 
   child.stderr.on('data', (chunk) => { errors += chunk; });
   await new Promise((resolve) => child.once('close', resolve));
   const perf = usePerf ? parsePerf(errors) : new Map<number, number[]>();
-  const counts = pids.map((pid, position) => ({
+  const counts = pids.map((pid, at) => ({
     pid,
-    wakeups: voluntarySwitches(pid) - before[position]!,
+    wakeups: voluntarySwitches(pid) - before[at]!,
     failedAccepts: usePerf ? perf.get(pid)?.[0] ?? 0 : null,
     accepts: usePerf ? perf.get(pid)?.[1] ?? 0 : null,
   }));

@@ -1,5 +1,5 @@
 /**
- * lib/flame.ts — what a clinic flame graph shows, as lines of text.
+ * lib/measure/flame.ts — what a clinic flame graph shows, as lines of text.
  *
  * clinic flame runs the target under 0x, which turns V8's --prof ticks into stacks, root first, and
  * draws each stack as a tower. The top edge of a tower ("self") is where the CPU was; a frame's width

@@ -1,12 +1,12 @@
 /**
- * lib/http-body.ts — steps over a request body without buffering it.
+ * lib/http/body.ts — steps over a request body without buffering it.
  *
  * The kit answers every request with the same bytes and never looks at a body. It still has to find
  * where the body ends: whatever follows is the next request on a keep-alive connection, and a body
  * read as a request is how a request gets smuggled past a proxy. A body is framed either by
  * Content-Length or by chunked transfer coding (RFC 9112 §6-7); both are skipped as they stream in.
  */
-import type { BodyFraming } from './http-head';
+import type { BodyFraming } from './head';
 
 export class MalformedBodyError extends Error {
   override name = 'MalformedBodyError';

@@ -1,52 +1,43 @@
 /**
- * lib/live.ts — `node master.js --live`: watch the split build up while a load runs elsewhere.
+ * lib/report/live.ts — `node master.js --live`: watch the split build up while a load runs elsewhere.
  *
  * Twice a second the master redraws one bar per worker slot: the connections it has taken so far and
  * its rate over the last second, then the running max/min and Jain's index. The counts are the ones the
  * workers report every COUNT_INTERVAL_MS (lib/ipc.ts), so the picture lags the truth by that much.
  * Rendering is a pure function of the snapshots, so it is tested without a terminal.
  */
+import { RateMeter } from './rates';
 import { describeDistribution } from './stats';
 
 export const FRAME_INTERVAL_MS = 500;
-const RATE_WINDOW_MS = 1000;
 const BAR_WIDTH = 40;
 /** Home the cursor, clear to the end of the screen: each frame replaces the last one in place. */
 export const CLEAR_SCREEN = '\x1b[H\x1b[J';
 
 export interface LiveSlot {
-  index: number;
+  slot: number;
+  /** The worker that holds the slot now. */
   pid: number;
   connections: number;
 }
 
-interface Snapshot {
-  at: number;
-  connections: number[];
-}
-
 export class LiveView {
-  private readonly history: Snapshot[] = [];
+  private readonly meter = new RateMeter();
 
   constructor(private readonly title: string) {}
 
   /** One frame at time `now` (ms), from each slot's connections so far. */
   frame(now: number, slots: readonly LiveSlot[], recentLog: readonly string[] = []): string {
     const connections = slots.map((slot) => slot.connections);
-    this.history.push({ at: now, connections });
-    // Keep the newest snapshot that is at least a window old: the rate is measured against it.
-    while (this.history.length > 2 && this.history[1]!.at <= now - RATE_WINDOW_MS) this.history.shift();
-    const base = this.history[0]!;
-    const seconds = Math.max(now - base.at, 1) / 1000;
-    const rates = connections.map((count, position) => (count - (base.connections[position] ?? 0)) / seconds);
+    const rates = this.meter.rates(now, connections);
     const widest = Math.max(1, ...connections);
     const { total, maxMinRatio, jain } = describeDistribution(connections);
     const totalRate = rates.reduce((sum, rate) => sum + rate, 0);
     const lines = [this.title, ''];
-    slots.forEach((slot, position) => {
+    slots.forEach((slot, at) => {
       const bar = '#'.repeat(Math.round((slot.connections / widest) * BAR_WIDTH)).padEnd(BAR_WIDTH);
-      lines.push(`worker ${slot.index}  pid ${String(slot.pid).padEnd(7)} ${bar} ` +
-        `${String(slot.connections).padStart(8)}  ${Math.round(rates[position]!).toString().padStart(6)}/s`);
+      lines.push(`worker ${slot.slot}  pid ${String(slot.pid).padEnd(7)} ${bar} ` +
+        `${String(slot.connections).padStart(8)}  ${Math.round(rates[at]!).toString().padStart(6)}/s`);
     });
     lines.push('', `total ${total}  ${Math.round(totalRate)}/s  ` +
       `max/min ${Number.isFinite(maxMinRatio) ? maxMinRatio.toFixed(2) : 'infinite'}  Jain's index ${jain.toFixed(3)}`);

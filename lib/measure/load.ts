@@ -1,12 +1,12 @@
 /**
- * lib/load.ts — a load generator on undici, with ab's meaning for its numbers.
+ * lib/measure/load.ts — a load generator on undici, with ab's meaning for its numbers.
  *
  * `requests` requests, `concurrency` at a time. Without keep-alive every request goes on a new TCP
  * connection, as ab sends them without -k (undici's `reset: true` sends `connection: close`, and the pool
  * opens a new connection for the next request); that is how you see the distribution of connections.
  * With keep-alive the pool keeps `concurrency` connections and every request rides one of them, which
  * shows that a model distributes connections, not requests. Responses are tallied by `x-worker`, so the
- * client's view of the distribution can be set beside the workers' own counts. Latency goes into an HDR
+ * client's view of the distribution can be set beside the workers' own counts (by their `x-slot`). Latency goes into an HDR
  * histogram (hdr-histogram-js) in microseconds, so percentiles stay exact to 3 digits at any count.
  */
 import * as hdr from 'hdr-histogram-js';
@@ -23,6 +23,8 @@ export interface LoadOptions {
   timeoutMs?: number;
   /** Stop starting requests after this long, even if fewer than `requests` were sent (a timed run). */
   durationMs?: number;
+  /** Stop starting requests once this says so (checked before each one). */
+  stopWhen?: () => boolean;
   /** Called after each finished request (for a progress bar). */
   onProgress?: (done: number) => void;
 }
@@ -35,9 +37,13 @@ export interface LoadRun {
   requestsPerSecond: number;
   /** Latency in milliseconds, from the request's start to the last byte of its body. */
   latencyMs: { p50: number; p90: number; p99: number; max: number };
-  byWorker: Map<number, number>;
+  /** Responses per `x-slot`. */
+  bySlot: Map<number, number>;
   statuses: Map<number, number>;
+  /** Requests that failed, by cause; a response other than 200 is a failure too (`badStatus`). */
   failures: Record<FailureCause, number>;
+  /** All of them added up. */
+  failed: number;
   bodyBytes: number;
 }
 
@@ -62,13 +68,13 @@ export async function runLoad(options: LoadOptions): Promise<LoadRun> {
   });
   const histogram = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: timeout * 1000 * 2, numberOfSignificantValueDigits: 3 });
   const failures: Record<FailureCause, number> = { refused: 0, reset: 0, timeout: 0, badStatus: 0, other: 0 };
-  const run = { byWorker: new Map<number, number>(), statuses: new Map<number, number>(), bodyBytes: 0 };
+  const run = { bySlot: new Map<number, number>(), statuses: new Map<number, number>(), bodyBytes: 0 };
   const path = options.url.pathname + options.url.search;
   let started = 0;
   let done = 0;
   const deadline = options.durationMs === undefined ? Infinity : Date.now() + options.durationMs;
   const client = async () => {
-    while (started < options.requests && Date.now() < deadline) {
+    while (started < options.requests && Date.now() < deadline && !options.stopWhen?.()) {
       started++;
       const begin = process.hrtime.bigint();
       try {
@@ -77,8 +83,8 @@ export async function runLoad(options: LoadOptions): Promise<LoadRun> {
         histogram.recordValue(Number((process.hrtime.bigint() - begin) / 1000n));
         increment(run.statuses, response.statusCode);
         if (response.statusCode !== 200) failures.badStatus++;
-        const worker = Number(response.headers['x-worker']);
-        if (Number.isInteger(worker)) increment(run.byWorker, worker);
+        const slot = Number(response.headers['x-slot']);
+        if (Number.isInteger(slot)) increment(run.bySlot, slot);
         run.bodyBytes += body.length;
       } catch (error) {
         failures[causeOf(error)]++;
@@ -94,13 +100,6 @@ export async function runLoad(options: LoadOptions): Promise<LoadRun> {
   const ms = (percentile: number) => histogram.getValueAtPercentile(percentile) / 1000;
   const latencyMs = { p50: ms(50), p90: ms(90), p99: ms(99), max: histogram.maxValue / 1000 };
   histogram.destroy();
-  return { requests: done, seconds, requestsPerSecond: done / seconds, latencyMs, failures, ...run };
+  const failed = Object.values(failures).reduce((sum, count) => sum + count, 0);
+  return { requests: done, seconds, requestsPerSecond: done / seconds, latencyMs, failures, failed, ...run };
 }
-
-/** The tests' shorthand: new connections to 127.0.0.1:port, with the failures added up. */
-export async function load(port: number, total: number, concurrency: number) {
-  const run = await runLoad({ url: new URL(`http://127.0.0.1:${port}/`), requests: total, concurrency, keepAlive: false });
-  const failures = Object.entries(run.failures).reduce((sum, [cause, count]) => sum + (cause === 'badStatus' ? 0 : count), 0);
-  return { ...run, failures };
-}
-export type LoadResult = Awaited<ReturnType<typeof load>>;

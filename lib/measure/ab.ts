@@ -1,5 +1,5 @@
 /**
- * lib/ab.ts — ApacheBench (apache2-utils) as the benchmark's load generator, and its output read back.
+ * lib/measure/ab.ts — ApacheBench (apache2-utils) as the benchmark's load generator, and its output read back.
  *
  * ab is a single-threaded C client that opens a new connection per request (HTTP/1.0; with -k it keeps
  * them alive). It is the article's tool and the fastest client here, so the benchmark prefers it and

@@ -1,0 +1,111 @@
+/**
+ * lib/events.ts — what the master says, as data: the interface between the master and the programs
+ * that drive it.
+ *
+ * Everything the master reports (it is listening, a worker exited, a restart is done, the final count)
+ * is one of these events. `node master.js` prints them for people: the two listening lines and the
+ * report on stdout, the rest as `handoff: ...` lines on stderr. `node master.js --json` prints every one
+ * on stdout as one JSON object per line, and this module is the one place that writes and reads them:
+ * the benchmark, the chaos run, the profiler script and the tests read the master through parseEvent(),
+ * never through its sentences, so rewording a log line cannot break a measurement.
+ */
+
+/** One worker process: its slot, and what it counted (a killed worker keeps its last report). */
+export interface WorkerCounts {
+  slot: number;
+  pid: number;
+  /** It exited and another worker took its slot (a crash, a rolling restart). */
+  replaced: boolean;
+  connections: number;
+  requests: number;
+}
+
+/** One slot, 0..N-1: every worker that held it, oldest first, and what they counted together. */
+export interface SlotCounts {
+  slot: number;
+  pids: number[];
+  connections: number;
+  requests: number;
+}
+
+export interface ReportEvent {
+  type: 'report';
+  model: string;
+  transport: string;
+  slots: SlotCounts[];
+  workers: WorkerCounts[];
+  connections: number;
+  requests: number;
+  /** Busiest slot over idlest; null when a slot got nothing (JSON has no Infinity). */
+  maxMin: number | null;
+  jain: number;
+}
+
+export type MasterEvent =
+  | { type: 'listening'; url: string; model: string; transport: string; backlog: number; pids: number[]; masterPid: number;
+      readyMs: number; node: string; dashboard: string | null }
+  | { type: 'worker-ready'; slot: number; pid: number }
+  | { type: 'worker-exited'; slot: number; pid: number; code: number | null; signal: string | null;
+      /** ms until its replacement is forked; null when it is not replaced (draining, stopping, replaced already). */
+      restartInMs: number | null; livedMs: number }
+  | { type: 'worker-listen-failed'; slot: number; pid: number; code: string }
+  | { type: 'restart-started' }
+  | { type: 'restart-step'; slot: number; pid: number; draining: number }
+  | { type: 'restart-done'; pids: number[] }
+  | { type: 'restart-abandoned'; slot: number; pid: number }
+  | { type: 'drain-timeout'; slot: number; pid: number; drainTimeoutMs: number }
+  | { type: 'stopping'; signal: string; ready: boolean }
+  | { type: 'warning'; message: string }
+  | { type: 'error'; code: string; message: string }
+  | ReportEvent;
+
+export type MasterEventType = MasterEvent['type'];
+
+export function formatEvent(event: MasterEvent): string {
+  return JSON.stringify(event);
+}
+
+/** A line of `node master.js --json` output as an event, or null if it is not one. */
+export function parseEvent(line: string): MasterEvent | null {
+  if (!line.startsWith('{')) return null;
+  try {
+    const value = JSON.parse(line) as { type?: unknown };
+    return typeof value === 'object' && value !== null && typeof value.type === 'string' ? value as MasterEvent : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The sentence a person reads for each event that goes to stderr (listening and report are printed in
+ * full by the master and lib/report/report.ts).
+ */
+export function describeEvent(event: Exclude<MasterEvent, ReportEvent | { type: 'listening' }>): string {
+  switch (event.type) {
+    case 'worker-ready':
+      return `worker ${event.slot} (pid ${event.pid}) is ready`;
+    case 'worker-exited': {
+      const how = event.signal ? `signal ${event.signal}` : `code ${event.code}`;
+      if (event.restartInMs === null) return `worker ${event.slot} (pid ${event.pid}) exited with ${how}`;
+      return `worker ${event.slot} (pid ${event.pid}) exited with ${how}; forking a replacement` + (event.restartInMs
+        ? ` in ${event.restartInMs} ms (it died ${event.livedMs} ms after its start: a crash loop is slowed down)` : '');
+    }
+    case 'worker-listen-failed':
+      return `worker ${event.slot} (pid ${event.pid}) could not listen: ${event.code}`;
+    case 'restart-started':
+      return 'SIGHUP: rolling restart, one worker at a time';
+    case 'restart-step':
+      return `worker ${event.slot}: pid ${event.pid} serving, draining pid ${event.draining}`;
+    case 'restart-done':
+      return `rolling restart done; worker pids ${event.pids.join(' ')}`;
+    case 'restart-abandoned':
+      return `worker ${event.slot}'s replacement (pid ${event.pid}) did not start; restart abandoned`;
+    case 'drain-timeout':
+      return `worker ${event.slot} (pid ${event.pid}) did not drain in ${event.drainTimeoutMs} ms; killing it`;
+    case 'stopping':
+      return event.ready ? `${event.signal}: draining the workers` : `${event.signal} before every worker was ready; stopping them`;
+    case 'warning':
+    case 'error':
+      return event.message;
+  }
+}

@@ -1,0 +1,43 @@
+/**
+ * lib/http/transport.ts — what the HTTP responder needs from a connection, and nothing more.
+ *
+ * Two implementations, one flag apart (`--transport raw|socket`):
+ *   - `raw` (raw-transport.ts): the accepted TCP handle itself, read and written through the stream
+ *     methods Node's C++ gives every handle (lib/binding.ts). Nothing is allocated per read.
+ *   - `socket` (socket-transport.ts): the handle wrapped in a net.Socket, the article's way: a Duplex
+ *     stream with its buffers, events and timers around the same handle.
+ * The responder's rules (read the head before answering, keep-alive, pipelining, lingering close,
+ * backpressure, timeouts, drain) are written once, against this interface, and hold on both.
+ *
+ * Both close the way net.Socket does with `allowHalfOpen: false`: once the peer has ended and every
+ * queued byte of ours has gone out, the connection closes by itself.
+ */
+export interface Transport {
+  /** Starts reading: each chunk goes to `onBytes`, then `onEnd` once. */
+  start(receiver: TransportReceiver): void;
+  /** Writes bytes; false when the kernel could not take them all (the rest is queued): `onDrained` follows. */
+  write(bytes: Buffer): boolean;
+  /** Writes bytes, then sends FIN once they have gone (shutdown(SHUT_WR)). Reading goes on. */
+  end(bytes: Buffer): void;
+  /** Writes bytes, then closes once they have gone: no half-close, no waiting for the peer. */
+  closeAfter(bytes: Buffer): void;
+  /** Stops reading (backpressure), until resume(). */
+  pause(): void;
+  resume(): void;
+  /** Closes now, whatever is queued. */
+  close(): void;
+}
+
+export interface TransportReceiver {
+  /** Bytes arrived; the buffer may be reused after the call returns (copy what you keep). */
+  onBytes(bytes: Buffer): void;
+  /** The peer will send nothing more (EOF, or the connection broke). */
+  onEnd(): void;
+  /** Everything queued by write() has gone to the kernel. */
+  onDrained(): void;
+  /** The connection is closed; nothing more happens on it. */
+  onClosed(): void;
+}
+
+export const transportNames = ['raw', 'socket'] as const;
+export type TransportName = (typeof transportNames)[number];
