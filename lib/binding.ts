@@ -74,9 +74,8 @@ interface PipeWrap extends StreamWrap {
   connect(req: object, path: string): number;
   open(fd: number): number;
 }
-interface WriteRequest { handle: StreamWrap; oncomplete(this: WriteRequest, status: number): void; buffer?: Uint8Array; [kDone]?: Done }
-interface ShutdownRequest { handle: StreamWrap; oncomplete(this: ShutdownRequest, status: number): void; [kDone]?: Done }
-type Done = (status: number) => void;
+interface WriteRequest { handle: StreamWrap; oncomplete?(this: WriteRequest, status: number): void; buffer?: Uint8Array }
+interface ShutdownRequest { handle: StreamWrap; oncomplete?(this: ShutdownRequest, status: number): void }
 interface StreamWrapBinding {
   WriteWrap: new () => WriteRequest;
   ShutdownWrap: new () => ShutdownRequest;
@@ -94,7 +93,6 @@ type CreateServerHandle = (address: string, port: number, addressType: 4 | 6, fd
   TcpWrap | number;
 
 const kReader = Symbol('reader');
-const kDone = Symbol('done');
 const netInternals = net as unknown as { _createServerHandle?: CreateServerHandle };
 const processBinding = (process as unknown as { binding?(name: string): unknown }).binding;
 
@@ -288,8 +286,7 @@ let spareWrite: WriteRequest | null = null;
 
 function onWriteComplete(this: WriteRequest, status: number): void {
   this.buffer = undefined;
-  if (this[kDone]) this[kDone](status);
-  else this.handle[kReader]!.afterWrite(status);
+  this.handle[kReader]!.afterWrite(status);
 }
 
 /**
@@ -321,8 +318,7 @@ export function queuedBytes(handle: ClientHandle): number {
 }
 
 function onShutdownComplete(this: ShutdownRequest, status: number): void {
-  if (this[kDone]) this[kDone](status);
-  else this.handle[kReader]!.afterShutdown(status);
+  this.handle[kReader]!.afterShutdown(status);
 }
 
 /**
@@ -395,15 +391,15 @@ export function openHandlePipe(fd: number): HandlePipe {
 
 /**
  * Sends a client handle over an IPC pipe: one byte, with the fd as SCM_RIGHTS ancillary data
- * (uv_write2, deps/uv/src/unix/stream.c). A write that carries a handle always completes later (Node
- * never tries it synchronously, StreamBase::Write), so `whenSent` says when it went, or why it failed.
- * The sender's copy of the fd stays open until it closes it.
+ * (uv_write2, deps/uv/src/unix/stream.c). Returns 0 or a negative errno. A write that carries a handle
+ * always completes later (Node never tries it synchronously, StreamBase::Write), and a request without an
+ * `oncomplete` is finished without calling into JavaScript (ReportWritesToJSStreamListener in
+ * src/stream_base.cc): the sender here does not need to hear, because a pipe that fails is a worker
+ * that died, and its exit says so. The sender's copy of the fd stays open until it closes it.
  */
-export function sendHandle(pipe: HandlePipe, clientHandle: ClientHandle, whenSent: Done): number {
+export function sendHandle(pipe: HandlePipe, clientHandle: ClientHandle): number {
   const req = new streams.WriteWrap();
   req.handle = pipeOf(pipe);
-  req.oncomplete = onWriteComplete;
-  req[kDone] = whenSent;
   return req.handle.writeLatin1String(req, 'h', tcpOf(clientHandle));
 }
 
@@ -411,16 +407,13 @@ export function sendHandle(pipe: HandlePipe, clientHandle: ClientHandle, whenSen
 export function endPipe(pipe: HandlePipe): void {
   const req = new streams.ShutdownWrap();
   req.handle = pipeOf(pipe);
-  req.oncomplete = onShutdownComplete;
-  req[kDone] = () => {};
   req.handle.shutdown(req);
 }
 
-/** Writes text on a pipe (the receiver's acknowledgements). */
+/** Writes text on a pipe (the receiver's acknowledgements), with no completion callback (see sendHandle). */
 export function writeText(pipe: HandlePipe, text: string): number {
   const req = new streams.WriteWrap();
   req.handle = pipeOf(pipe);
-  req.oncomplete = () => {};
   return req.handle.writeLatin1String(req, text);
 }
 

@@ -67,10 +67,11 @@ export function formatEvent(event: MasterEvent): string {
 
 /** A line of `node master.js --json` output as an event, or null if it is not one. */
 export function parseEvent(line: string): MasterEvent | null {
+  // Only an object can be an event; what starts with '{' parses to one, or throws.
   if (!line.startsWith('{')) return null;
   try {
     const value = JSON.parse(line) as { type?: unknown };
-    return typeof value === 'object' && value !== null && typeof value.type === 'string' ? value as MasterEvent : null;
+    return typeof value.type === 'string' ? value as MasterEvent : null;
   } catch {
     return null;
   }

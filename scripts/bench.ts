@@ -1,11 +1,12 @@
 /**
  * scripts/bench.ts — `npm run bench -- [--quick] [--runs 3] [-n 5000] [--out bench] [--targets shared,rr,...]
- *   [--transports raw,socket] [--workers 2,4,8] [-c 1,10,100] [--keep-alive no|yes|both]`
+ *   [--transports raw,socket] [--workers 2,4,8] [-c 1,10,100] [--keep-alive no|yes|both] [--perf]`
  *
  * Every model on each transport, and three baselines (nginx `return 200`, the article's own code, cluster
  * + http), across concurrency, keep-alive and worker counts (lib/measure/bench.ts). Runs are interleaved:
  * round 1 runs every cell once, then round 2, ..., so a slow minute on a shared machine lands on every
- * target alike, and each figure is the median of its cell's runs. Writes into --out:
+ * target alike, and each figure is the median of its cell's runs. --perf adds one more round that counts
+ * failed accept4() calls under perf; it gives no CPU figure (lib/measure/bench.ts says why). Writes into --out:
  *   results.json   every run, with the machine, the Node version and the settings;
  *   results.md     medians per cell: req/s, CPU µs per request, p99, max/min, Jain, wake-ups and failed accepts;
  *   *.svg          the split per model, req/s, CPU per request and p99 per target (4 workers, -c100), and
@@ -151,6 +152,7 @@ async function main(): Promise<void> {
       workers: { type: 'string' },
       c: { type: 'string', short: 'c' },
       'keep-alive': { type: 'string' },
+      perf: { type: 'boolean', default: false },
     },
   });
   const list = (text: string | undefined, full: string) => (text ?? full).split(',').map(Number);
@@ -161,7 +163,7 @@ async function main(): Promise<void> {
   const wanted = values.targets?.split(',') ?? (quick ? ['shared', 'rr', 'rr-pipelined', 'reuseport', 'cluster-rr', ...BASELINES] : [...modelNames, ...BASELINES]);
   const transports = (values.transports?.split(',') ?? (quick ? ['raw'] : [...transportNames])) as TransportName[];
   const useAb = hasAb();
-  const perf = perfProblem();
+  const perf = values.perf ? perfProblem() : 'failed accepts not counted (--perf counts them)';
   const machine = { cores: os.cpus().length, cpu: os.cpus()[0]?.model ?? '', kernel: os.release(), memoryGiB: Math.round(os.totalmem() / 2 ** 30) };
   console.log(`bench: ${machine.cores} cores, Linux ${machine.kernel}, Node ${process.version}; load from ${useAb ? 'ab' : 'the built-in tool (ab not installed)'}; ` +
     `${runs} interleaved round(s) of ${requests} requests per cell${perf ? `; ${perf}` : ''}`);
@@ -174,12 +176,15 @@ async function main(): Promise<void> {
     return false;
   });
   const runsByCell = cells.map((): CellRun[] => []);
-  for (let round = 1; round <= runs; round++) {
+  const rounds = runs + (perf === null ? 1 : 0);
+  for (let round = 1; round <= rounds; round++) {
+    const countFailedAccepts = round > runs;
     for (const [at, cell] of cells.entries()) {
-      const run = await runCell(cell, requests, nodeForTarget(cell.target)!, useAb);
+      const run = await runCell(cell, requests, nodeForTarget(cell.target)!, useAb, countFailedAccepts);
       runsByCell[at]!.push(run);
-      console.log(`  round ${round}: ${cellName(cell)} w${cell.workers} c${cell.concurrency}${cell.keepAlive ? ' -k' : ''}: ` +
-        `${Math.round(run.client.requestsPerSecond)} req/s, ${fixed(run.cpuMicrosPerRequest, 1)} µs CPU/req, failed ${run.client.failed}`);
+      console.log(`  round ${round}${countFailedAccepts ? ' (perf)' : ''}: ${cellName(cell)} w${cell.workers} c${cell.concurrency}` +
+        `${cell.keepAlive ? ' -k' : ''}: ${Math.round(run.client.requestsPerSecond)} req/s, ` +
+        `${countFailedAccepts ? `${fixed(run.failedAcceptsPerConnection, 3)} failed accepts/conn` : `${fixed(run.cpuMicrosPerRequest, 1)} µs CPU/req`}, failed ${run.client.failed}`);
     }
   }
   const versions = new Map<string, string>();

@@ -4,7 +4,9 @@
  * The herd meter on its own: for each model and concurrency, one ab run (lib/measure/bench.ts) and, for
  * the master and every worker, the connections it got, how often its event loop was woken and how many
  * of its accept4() calls failed with EAGAIN (lib/measure/herd.ts); and for the whole server, the CPU it
- * spent per request. reuseport runs on HANDOFF_REUSEPORT_NODE when this Node is older than 22.12.
+ * spent per request, from a second run of the same cell without perf (tracing a syscall slows every
+ * syscall of the traced process: lib/measure/bench.ts). reuseport runs on HANDOFF_REUSEPORT_NODE when
+ * this Node is older than 22.12.
  */
 import { parseArgs } from 'node:util';
 import type { TransportName } from '../lib/http/transport';
@@ -36,7 +38,8 @@ async function main(): Promise<void> {
     }
     for (const concurrency of values.c.split(',').map(Number)) {
       const cell = { target, transport: values.transport as TransportName, workers: Number(values.workers), concurrency, keepAlive: false };
-      const run = await runCell(cell, Number(values.n), node, hasAb());
+      const run = await runCell(cell, Number(values.n), node, hasAb(), problem === null);
+      const { cpuMicrosPerRequest } = await runCell(cell, Number(values.n), node, hasAb(), false);
       const total = (run.counts ?? []).reduce((sum, count) => sum + count, 0);
       run.processes.forEach((counts, at) => {
         // The master accepts in the rr models; its row is set against every connection.
@@ -45,7 +48,7 @@ async function main(): Promise<void> {
           `${counts.wakeups} | ${counts.failedAccepts ?? '–'} | ${per(counts.wakeups, connections)} | ${per(counts.failedAccepts, connections)} | |`);
       });
       console.log(`| ${target} | ${concurrency} | **all** | ${total} | | | **${run.wakeupsPerConnection?.toFixed(2) ?? '–'}** | ` +
-        `**${run.failedAcceptsPerConnection?.toFixed(3) ?? '–'}** | **${run.cpuMicrosPerRequest?.toFixed(1) ?? '–'}** |`);
+        `**${run.failedAcceptsPerConnection?.toFixed(3) ?? '–'}** | **${cpuMicrosPerRequest?.toFixed(1) ?? '–'}** |`);
     }
   }
 }

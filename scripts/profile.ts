@@ -1,5 +1,6 @@
 /**
- * scripts/profile.ts — `npm run profile -- <doctor|flame|bubbleprof> [--model shared|rr|rr-idle] [-n N] [-c C]`
+ * scripts/profile.ts — `npm run profile -- <doctor|flame|bubbleprof> [--model shared|rr|rr-idle|rr-pipelined]
+ *   [--transport raw|socket] [-n N] [-c C]`
  *
  * Runs clinic on the process that really does the work under load. clinic follows only the process it
  * starts (clinicjs/node-clinic#387), so that process has to be the right one:
@@ -40,6 +41,7 @@ const TARGETS: Record<string, string[]> = {
   'rr-idle': masterWith('rr-idle'),
   'rr-pipelined': masterWith('rr-pipelined'),
 };
+const TRANSPORTS = ['raw', 'socket'];
 /**
  * The other models have no process of their own to profile: a reuseport, cluster-none or nginx upstream
  * worker runs the shared path (serve-one) on a socket of its own; cluster-rr's primary is Node's
@@ -47,7 +49,8 @@ const TARGETS: Record<string, string[]> = {
  */
 const OTHER_MODELS = 'reuseport, nginx and cluster-none workers do what --model shared profiles; cluster-rr cannot ' +
   'run under clinic (cluster.fork throws)';
-const USAGE = 'usage: npm run profile -- <doctor|flame|bubbleprof> [--model shared|rr|rr-idle|rr-pipelined] [-n 20000] [-c 50] [--dest .clinic]';
+const USAGE = 'usage: npm run profile -- <doctor|flame|bubbleprof> [--model shared|rr|rr-idle|rr-pipelined] [--transport raw|socket] ' +
+  '[-n 20000] [-c 50] [--dest .clinic]';
 
 function fail(line: string, code: number): never {
   console.error(`profile: ${line}`);
@@ -86,6 +89,7 @@ async function main(): Promise<void> {
       allowPositionals: true,
       options: {
         model: { type: 'string', default: 'shared' },
+        transport: { type: 'string', default: 'raw' },
         n: { type: 'string', short: 'n', default: '20000' },
         c: { type: 'string', short: 'c', default: '50' },
         dest: { type: 'string', default: path.join(ROOT, '.clinic') },
@@ -99,10 +103,11 @@ async function main(): Promise<void> {
   if (!tool || !TOOLS.includes(tool)) fail(USAGE, 2);
   const target = TARGETS[values.model];
   if (!target) fail(`--model must be shared, rr, rr-idle or rr-pipelined, not '${values.model}': ${OTHER_MODELS}`, 2);
+  if (!TRANSPORTS.includes(values.transport)) fail(`--transport must be raw or socket, not '${values.transport}'`, 2);
 
   // --no-open: clinic would start a browser through xdg-open, detached, and leave it running.
   const clinic = spawn(process.execPath, [require.resolve('clinic/bin.js'), tool, '--no-open', '--dest', values.dest, '--',
-    process.execPath, ...target], {
+    process.execPath, ...target, '--transport', values.transport], {
     stdio: ['ignore', 'pipe', 'inherit'],
     // A process group of its own, like a terminal's foreground job, so one kill(-pgid) reaches them all.
     detached: true,

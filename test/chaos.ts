@@ -5,7 +5,7 @@
  */
 import t from 'tap';
 import { COUNT_INTERVAL_MS } from '../lib/ipc';
-import { RecoveryClock, runChaos } from '../lib/measure/chaos';
+import { RecoveryClock, responsesBetween, runChaos } from '../lib/measure/chaos';
 import { modelNames } from '../lib/models/names';
 import { modelNode, startMaster, workersOf } from './helpers/master';
 import { EVENT_MS, until } from './helpers/wait';
@@ -47,15 +47,17 @@ for (const model of modelNames) {
     const report = stopped.report!;
     // The workers can count more than the 200s by requests answered by a worker killed before its
     // response got out (at most what was in flight), and fewer by what each killed worker served after
-    // its last report: at most one report interval of its own traffic. Its rate is taken from its own
-    // count over its own life, and a report can be one interval late on a loaded machine (a timer only
-    // runs when the event loop comes round to it): two intervals per killed worker.
-    const byPid = new Map(report.workers.map((worker) => [worker.pid, worker]));
+    // its last report. A worker reports every COUNT_INTERVAL_MS, when its event loop comes round to the
+    // timer: on a loaded machine up to one interval late. So a victim's unreported requests are at most
+    // what its slot answered in the two intervals before the kill (and the moment after: responses
+    // still on their way), which the client saw, slot by slot.
     const unreported = exits.reduce((sum, event) => {
-      const worker = event.type === 'worker-exited' ? byPid.get(event.pid) : undefined;
-      return sum + (worker && event.type === 'worker-exited' ? Math.ceil((worker.requests / Math.max(event.livedMs, 1)) * 2 * COUNT_INTERVAL_MS) + 1 : 0);
+      if (event.type !== 'worker-exited') return sum;
+      const kill = run.kills.find((each) => each.pid === event.pid)!;
+      return sum + responsesBetween(run, event.slot, kill.at - 2 * COUNT_INTERVAL_MS, kill.at + COUNT_INTERVAL_MS);
     }, 0);
     t.ok(report.requests <= ok + inFlight, `counted ${report.requests} <= ${ok} answered + ${inFlight} in flight`);
-    t.ok(report.requests >= ok - unreported, `counted ${report.requests} >= ${ok} answered - ${unreported} (two report intervals of each killed worker's own rate)`);
+    t.ok(report.requests >= ok - unreported,
+      `counted ${report.requests} >= ${ok} answered - ${unreported} (what each victim's slot answered in the two report intervals before its kill)`);
   });
 }

@@ -32,15 +32,30 @@ t.test('chunked: a request inside a chunk is data, not a request', async (t) => 
   t.equal(bodySkipper({ kind: 'chunked' })!.skip(bytes(body), 0), body.length);
 });
 
-t.test('chunked: malformed framing throws', async (t) => {
-  const bad = {
-    'not hex': 'zz\r\nhello\r\n',
-    'data longer than its size': '2\r\nhello\r\n',
-    'bare LF': '5\nhello\r\n',
-    'size too large': `${'f'.repeat(13)}\r\n`,
-    'line too long': `5;${'e'.repeat(5000)}`,
-  };
-  for (const [name, body] of Object.entries(bad)) {
-    t.throws(() => bodySkipper({ kind: 'chunked' })!.skip(bytes(body), 0), { name: MalformedBodyError.name }, name);
+t.test('chunked: malformed framing throws, and says what was wrong', async (t) => {
+  const bad: Array<[string, string]> = [
+    ['zz\r\nhello\r\n', 'malformed chunk size'],
+    ['2\r\nhello\r\n', 'chunk data longer than its size'],
+    ['5\nhello\r\n', 'bare LF in chunked body'],
+    ['5\r\nhello\n', 'bare LF in chunked body'],
+    [`${'f'.repeat(13)}\r\n`, 'malformed chunk size'],
+    [`5;${'e'.repeat(5000)}`, 'chunk line too long'],
+  ];
+  for (const [body, message] of bad) {
+    t.throws(() => bodySkipper({ kind: 'chunked' })!.skip(bytes(body), 0), { name: MalformedBodyError.name, message }, JSON.stringify(body.slice(0, 20)));
   }
+});
+
+t.test('chunked: a size line of exactly the limit (4096 bytes with its CRLF) is allowed, one more is not', async (t) => {
+  const line = (length: number) => `5;${'e'.repeat(length - 4)}\r\n`;
+  t.equal(line(4096).length, 4096);
+  t.equal(bodySkipper({ kind: 'chunked' })!.skip(bytes(`${line(4096)}hello\r\n0\r\n\r\n`), 0), 4096 + 7 + 5);
+  t.throws(() => bodySkipper({ kind: 'chunked' })!.skip(bytes(line(4097)), 0), { message: 'chunk line too long' });
+});
+
+t.test('chunked: chunk data split across reads is counted across them', async (t) => {
+  const skipper = bodySkipper({ kind: 'chunked' })!;
+  t.equal(skipper.skip(bytes('xxA\r\n0123'), 2), -1, 'four of ten data bytes, after an offset');
+  t.equal(skipper.skip(bytes('456'), 0), -1, 'seven of ten');
+  t.equal(skipper.skip(bytes('789\r\n0\r\n\r\nGET'), 0), 10, 'the rest, then the end of the body');
 });

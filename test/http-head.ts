@@ -106,3 +106,47 @@ t.test('body framing', async (t) => {
   t.equal(status('POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: \r\n\r\n'), 400, 'empty Transfer-Encoding');
   t.equal(status('POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip, chunked\r\n\r\n'), 501);
 });
+
+t.test('every error says what was wrong', async (t) => {
+  const reason = (text: string) => {
+    const result = parse(text);
+    return result.kind === 'error' ? `${result.status} ${result.reason}` : result.kind;
+  };
+  const cases: Array<[string, string]> = [
+    ['GET / HTTP/1.1\nHost: a\r\n\r\n', '400 bare LF in request head'],
+    [`GET / HTTP/1.1\r\nX: ${'a'.repeat(HEAD_LIMIT)}`, '431 request head too large'],
+    ['GET /\r\nHost: a\r\n\r\n', '400 malformed request line'],
+    ['G(T / HTTP/1.1\r\nHost: a\r\n\r\n', '400 malformed method'],
+    ['GET \x01/x HTTP/1.1\r\nHost: a\r\n\r\n', '400 malformed request target'],
+    ['GET / XHTTP/1.1\r\nHost: a\r\n\r\n', '400 malformed HTTP version'],
+    ['GET / HTTP/2.0\r\nHost: a\r\n\r\n', '505 HTTP version not supported'],
+    ['GET / HTTP/1.1\r\nHost: a\r\nX : b\r\n\r\n', '400 malformed header field'],
+    ['GET / HTTP/1.1\r\nHost: a\r\nX: a\x01\r\n\r\n', '400 invalid character in header value'],
+    ['GET / HTTP/1.1\r\n\r\n', '400 missing or repeated Host'],
+    ['POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n', '400 both Content-Length and Transfer-Encoding'],
+    ['POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n', '400 Transfer-Encoding in an HTTP/1.0 request'],
+    ['POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip\r\n\r\n', '400 chunked is not the final transfer coding'],
+    ['POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip, chunked\r\n\r\n', '501 transfer coding not implemented'],
+    ['POST / HTTP/1.1\r\nHost: a\r\nContent-Length: x\r\n\r\n', '400 invalid Content-Length'],
+  ];
+  for (const [text, expected] of cases) t.equal(reason(text), expected, JSON.stringify(text.slice(0, 30)));
+});
+
+t.test('the anchors: a target or version with junk in front is refused, not found inside', async (t) => {
+  t.equal(status('GET \x01/x HTTP/1.1\r\nHost: a\r\n\r\n'), 400);
+  t.equal(status('GET / XHTTP/1.1\r\nHost: a\r\n\r\n'), 400);
+  t.same(head('POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 12\r\n\r\n').head.body, { kind: 'length', length: 12 }, 'a length of two digits');
+});
+
+t.test('the limit, to the byte: a line feed at index HEAD_LIMIT is past it, and HEAD_LIMIT bytes without an end are not yet', async (t) => {
+  const prefix = 'GET / HTTP/1.1\r\nHost: a\r\nX: ';
+  const overByOne = `${prefix}${'a'.repeat(HEAD_LIMIT - prefix.length - 3)}\r\n\r\n`;
+  t.equal(overByOne.lastIndexOf('\n'), HEAD_LIMIT, 'the head\'s last line feed is the byte after the limit');
+  t.equal(status(overByOne), 431);
+  t.equal(status(`${prefix}${'a'.repeat(HEAD_LIMIT - prefix.length)}`), 'incomplete', 'exactly HEAD_LIMIT bytes, no end yet');
+});
+
+t.test('list headers ignore empty elements (RFC 9110 §5.6.1)', async (t) => {
+  t.same(head('POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked, \r\n\r\n').head.body, { kind: 'chunked' });
+  t.equal(head('GET / HTTP/1.1\r\nHost: a\r\nConnection: , close\r\n\r\n').head.keepAlive, false);
+});

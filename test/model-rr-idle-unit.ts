@@ -74,3 +74,14 @@ t.test('a failed send is reported once, and the handle goes on when the worker i
   model.add(next);
   t.same(next.connections, ['c0']);
 });
+
+t.test('a free worker that is removed is no longer free; removing a busy one leaves the free list alone', async (t) => {
+  const { model, all } = setup(3);
+  model.distribute(clientHandle('c0'));
+  model.remove(all[1]!);
+  model.remove(all[0]!);
+  t.same(all.map((worker) => worker.connections), [['c0'], [], ['c0']],
+    'worker 0\'s unacknowledged c0 went to worker 2, still free; worker 1, removed while free, got nothing');
+  model.distribute(clientHandle('c1'));
+  t.same(all[2]!.connections, ['c0'], 'c1 waits for worker 2\'s reply');
+});

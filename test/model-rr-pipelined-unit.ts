@@ -65,20 +65,30 @@ t.test('acknowledgements are running totals: each closes the master\'s copies up
   t.pass('a garbled total is ignored');
 });
 
-t.test(`at ${MAX_IN_FLIGHT} unacknowledged handles a worker is passed by; with none left, connections wait for an ack`, async (t) => {
-  const { model, all, pipes, sent } = setup(2);
-  for (let at = 0; at < 2 * MAX_IN_FLIGHT; at++) model.distribute(clientHandle(`c${at}`));
-  t.same(sent().map((names) => names!.length), [MAX_IN_FLIGHT, MAX_IN_FLIGHT]);
-  model.distribute(clientHandle('late0'));
-  model.distribute(clientHandle('late1'));
-  t.same(sent().map((names) => names!.length), [MAX_IN_FLIGHT, MAX_IN_FLIGHT], 'both at the bound: nothing is sent');
-  pipes.acks.get(all[1]!.pid)!(1);
-  t.same(sent()[1]!.slice(-1), ['late0'], 'one ack makes room for one');
-  t.same(sent()[0]!.length, MAX_IN_FLIGHT);
-  pipes.acks.get(all[0]!.pid)!(MAX_IN_FLIGHT);
-  t.same(sent()[0]!.slice(-1), ['late1']);
-  model.distribute(clientHandle('next'));
-  t.equal(sent()[0]!.at(-1), 'next', 'worker 1 is at the bound again: the rotation passes it by');
+t.test('a stale total after a newer one does not move the count back', async (t) => {
+  const { model, all, pipes } = setup(1);
+  const handles = Array.from({ length: 5 }, (_, at) => clientHandle(`c${at}`));
+  handles.forEach((handle) => model.distribute(handle));
+  const ack = pipes.acks.get(all[0]!.pid)!;
+  ack(2);
+  ack(1);
+  ack(3);
+  t.same(handles.map((handle) => handle.closed), [true, true, true, false, false], '3 acknowledged: three closed, not four');
+});
+
+t.test('removing: an unknown worker changes nothing; one before the next keeps the rotation; the last one wraps', async (t) => {
+  const three = setup(3);
+  three.model.remove(new FakeWorker(9));
+  ['c0', 'c1'].forEach((name) => three.model.distribute(clientHandle(name)));
+  three.pipes.acks.get(three.all[0]!.pid)!(1);
+  three.model.remove(three.all[0]!);
+  three.model.distribute(clientHandle('c2'));
+  t.same(three.sent().slice(1), [['c1'], ['c2']], 'worker 2 was next, and still is');
+  const two = setup(2);
+  two.model.distribute(clientHandle('d0'));
+  two.model.remove(two.all[1]!);
+  two.model.distribute(clientHandle('d1'));
+  t.same(two.sent()[0], ['d0', 'd1'], 'the next in rotation was removed: it wraps to the first');
 });
 
 t.test('a worker that dies: its unacknowledged handles go to the others, oldest first; its pipe is forgotten', async (t) => {

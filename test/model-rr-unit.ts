@@ -72,6 +72,32 @@ t.test('removing the last worker in the rotation wraps around', async (t) => {
   t.same(all.map((worker) => worker.connections), [['c0', 'c2'], ['c1'], []]);
 });
 
+t.test('removing a worker the model never had changes nothing', async (t) => {
+  const { model, all } = setup(2);
+  model.remove(new FakeWorker(7));
+  ['c0', 'c1', 'c2'].forEach((name) => model.distribute(clientHandle(name)));
+  t.same(all.map((worker) => worker.connections), [['c0', 'c2'], ['c1']]);
+});
+
+t.test('removing a worker before the next in rotation keeps the rotation where it was', async (t) => {
+  const { model, all } = setup(3);
+  ['c0', 'c1'].forEach((name) => model.distribute(clientHandle(name)));
+  model.accepted(all[0]!);
+  model.remove(all[0]!);
+  ['c2', 'c3'].forEach((name) => model.distribute(clientHandle(name)));
+  t.same(all.map((worker) => worker.connections), [['c0'], ['c1', 'c3'], ['c2']], 'worker 2 was next, and still is');
+});
+
+t.test('when no worker takes connections, they wait in the master (no endless search)', async (t) => {
+  const { model, all } = setup(2);
+  all.forEach((worker) => { worker.accepting = false; });
+  model.distribute(clientHandle('waits'));
+  t.same(all.map((worker) => worker.connections), [[], []]);
+  const fresh = new FakeWorker(2);
+  model.add(fresh);
+  t.same(fresh.connections, ['waits']);
+});
+
 t.test('with no worker, connections wait in the master and go to the first one added', async (t) => {
   const model = new RoundRobinModel(settings());
   model.distribute(clientHandle('early'));

@@ -60,5 +60,17 @@ t.test('the report as a person reads it: the article\'s lines, then the summary'
   t.match(text, /^max\/min 3\.00 {2}Jain's index 0\.800$/m);
   t.match(formatReport(buildReport('x', 'raw', [{ slot: 0, pid: 1, replaced: false, connections: 0, requests: 0 },
     { slot: 1, pid: 2, replaced: false, connections: 3, requests: 3 }])), /^max\/min infinite/m);
-  t.notMatch(formatReport(buildReport('x', 'raw', [WORKERS[0]!])), /replaced/);
+  t.same(formatReport(buildReport('x', 'raw', [WORKERS[0]!])).split('\n').slice(0, 3),
+    ['worker 101 got 30 connections', '', 'total 30 connections, 30 requests, 1 workers'], 'nothing said of replacements when there were none');
+});
+
+t.test('a slot shows the worker that holds it, even when a later one did not take over', async (t) => {
+  // A rolling restart whose replacement failed: the old worker keeps the slot, the new one is the replaced one.
+  const failedRestart = [
+    { slot: 0, pid: 201, replaced: false, connections: 5, requests: 5 },
+    { slot: 0, pid: 202, replaced: true, connections: 0, requests: 0 },
+  ];
+  t.match(formatReport(buildReport('x', 'raw', failedRestart)), /^ {2}worker 0 {2}pid 201 /m);
+  const nobodyHolds = [{ slot: 0, pid: 301, replaced: true, connections: 1, requests: 1 }, { slot: 0, pid: 302, replaced: true, connections: 1, requests: 1 }];
+  t.match(formatReport(buildReport('x', 'raw', nobodyHolds)), /^ {2}worker 0 {2}pid 302 /m, 'with no current worker, the last one');
 });

@@ -10,7 +10,10 @@
  *
  * CPU per request is the server's own cost, the figure that moves least on a shared machine: utime +
  * stime of every process of the server (its whole process tree: master, workers, nginx's workers),
- * read from /proc just before and just after the load, divided by the requests completed.
+ * read from /proc just before and just after the load, divided by the requests completed. A run that
+ * also counts failed accept4() calls (`perf`) cannot give it: tracing a syscall sends every syscall of the
+ * traced processes through the kernel's slow path, which costs them CPU that nginx, untraced, does not
+ * pay. So a cell is measured either for CPU or for failed accepts, never both.
  */
 import path from 'node:path';
 import type { TransportName } from '../http/transport';
@@ -90,12 +93,12 @@ function parseBuiltIn(output: string): ClientRun {
 
 const sum = (values: number[]) => values.reduce((total, value) => total + value, 0);
 
-export async function runCell(cell: Cell, requests: number, node: string, useAb: boolean): Promise<CellRun> {
+export async function runCell(cell: Cell, requests: number, node: string, useAb: boolean, countFailedAccepts = false): Promise<CellRun> {
   const server = await startTarget(cell, node);
   const url = `http://127.0.0.1:${server.port}/`;
   const processes = server.processes();
   const cpuBefore = sum(processes.map(cpuMicros));
-  const herd = await underHerdMeter(server.pids, loadCommand(useAb, url, requests, cell)).catch(async (error: unknown) => {
+  const herd = await underHerdMeter(server.pids, loadCommand(useAb, url, requests, cell), countFailedAccepts).catch(async (error: unknown) => {
     await server.stop();
     throw error;
   });
@@ -114,6 +117,6 @@ export async function runCell(cell: Cell, requests: number, node: string, useAb:
     wakeupsPerConnection: distribution ? sum(herd.counts.map((each) => each.wakeups)) / connections : null,
     failedAcceptsPerConnection: distribution && perfCounted ? sum(herd.counts.map((each) => each.failedAccepts ?? 0)) / connections : null,
     processes: herd.counts,
-    cpuMicrosPerRequest: client.complete > 0 ? cpu / client.complete : null,
+    cpuMicrosPerRequest: client.complete > 0 && !countFailedAccepts ? cpu / client.complete : null,
   };
 }

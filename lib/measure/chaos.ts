@@ -37,6 +37,13 @@ export interface ChaosRun {
   kills: Kill[];
   /** ms each slot was out of service: from a kill to its next worker being ready. */
   recoveryMs: number[];
+  /** When each response arrived (Date.now()), by the slot that sent it. */
+  responsesBySlot: Map<number, number[]>;
+}
+
+/** How many responses a slot sent between two instants: an upper bound on what one of its workers served then. */
+export function responsesBetween(run: ChaosRun, slot: number, from: number, to: number): number {
+  return (run.responsesBySlot.get(slot) ?? []).filter((at) => at >= from && at <= to).length;
 }
 
 /**
@@ -102,12 +109,17 @@ export async function runChaos(options: ChaosOptions, clock: RecoveryClock): Pro
     clock.killed(victim);
     kills.push({ pid: victim, at: Date.now(), inFlight });
   }, options.killEveryMs);
+  const responsesBySlot = new Map<number, number[]>();
   try {
     const load = await runLoad({
       url: options.url, requests: Number.MAX_SAFE_INTEGER, concurrency: options.concurrency,
       keepAlive: false, durationMs: options.durationMs, timeoutMs: 5000,
+      onResponse: (slot) => {
+        if (!responsesBySlot.has(slot)) responsesBySlot.set(slot, []);
+        responsesBySlot.get(slot)!.push(Date.now());
+      },
     });
-    return { load, kills, recoveryMs: clock.recoveryMs };
+    return { load, kills, recoveryMs: clock.recoveryMs, responsesBySlot };
   } finally {
     clearInterval(killer);
   }

@@ -26,8 +26,6 @@ export interface HerdRun {
   counts: ProcessCounts[];
   /** What the load command printed on stdout. */
   output: string;
-  /** Why accept4 could not be counted, or null. */
-  perfProblem: string | null;
 }
 
 const PERF_EVENTS = ['-e', 'syscalls:sys_exit_accept4', '--filter', 'ret == -11', '-e', 'syscalls:sys_exit_accept4'];
@@ -56,7 +54,9 @@ function parsePerf(text: string): Map<number, number[]> {
   return byThread;
 }
 
-export async function underHerdMeter(pids: number[], command: string[], usePerf = pids.length > 0 && perfProblem() === null): Promise<HerdRun> {
+/** `usePerf`: count failed accept4() calls too (perf must be usable here: perfProblem() is null). */
+export async function underHerdMeter(pids: number[], command: string[], usePerf: boolean): Promise<HerdRun> {
+  usePerf &&= pids.length > 0;
   const before = pids.map(voluntarySwitches);
   const argv = usePerf
     ? ['perf', 'stat', '--per-thread', '-x,', ...PERF_EVENTS, '-p', pids.join(','), '--', ...command]
@@ -74,5 +74,5 @@ export async function underHerdMeter(pids: number[], command: string[], usePerf 
     failedAccepts: usePerf ? perf.get(pid)?.[0] ?? 0 : null,
     accepts: usePerf ? perf.get(pid)?.[1] ?? 0 : null,
   }));
-  return { counts, output, perfProblem: usePerf || pids.length === 0 ? null : perfProblem() };
+  return { counts, output };
 }

@@ -27,6 +27,8 @@ export interface LoadOptions {
   stopWhen?: () => boolean;
   /** Called after each finished request (for a progress bar). */
   onProgress?: (done: number) => void;
+  /** Called with each response's `x-slot` (NaN without one) as it completes. */
+  onResponse?: (slot: number) => void;
 }
 
 export type FailureCause = 'refused' | 'reset' | 'timeout' | 'badStatus' | 'other';
@@ -85,6 +87,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadRun> {
         if (response.statusCode !== 200) failures.badStatus++;
         const slot = Number(response.headers['x-slot']);
         if (Number.isInteger(slot)) increment(run.bySlot, slot);
+        options.onResponse?.(slot);
         run.bodyBytes += body.length;
       } catch (error) {
         failures[causeOf(error)]++;

@@ -81,10 +81,12 @@ export class HandoffPipes {
     });
   }
 
-  /** Writes one handle to a worker's pipe; `whenSent` gets 0, or the errno if the pipe is gone. */
-  send(pid: number, clientHandle: ClientHandle, whenSent: (status: number) => void): void {
-    const status = sendHandle(this.pipes.get(pid)!, clientHandle, whenSent);
-    if (status < 0) whenSent(status);
+  /**
+   * Writes one handle to a worker's pipe. A pipe that fails belongs to a worker that died: its exit
+   * follows, and remove() hands its handles on, so there is nothing to do here on failure.
+   */
+  send(pid: number, clientHandle: ClientHandle): void {
+    sendHandle(this.pipes.get(pid)!, clientHandle);
   }
 
   /**

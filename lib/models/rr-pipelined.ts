@@ -111,10 +111,9 @@ export class PipelinedRoundRobinModel implements Model {
     return null;
   }
 
-  /** A failed write means the worker is gone: remove() will hand its handles on, this one included. */
   private handoff(worker: WorkerLink, clientHandle: ClientHandle): void {
     this.inFlight.get(worker)!.handles.push(clientHandle);
-    this.pipes.send(worker.pid, clientHandle, () => {});
+    this.pipes.send(worker.pid, clientHandle);
   }
 
   /** Stop taking connections: new ones are refused by the kernel instead of queuing for nobody. */

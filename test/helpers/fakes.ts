@@ -15,7 +15,9 @@ export function clientHandle(name: string): ClientHandle & FakeHandle {
   return handle as unknown as ClientHandle & FakeHandle;
 }
 
-export const nameOf = (handle: ServerHandle | ClientHandle | null) => (handle as unknown as FakeHandle | null)?.name ?? null;
+/** A fake handle's name; a real handle is 'a real handle'; no handle is null. */
+export const nameOf = (handle: ServerHandle | ClientHandle | null) =>
+  (handle === null ? null : (handle as unknown as Partial<FakeHandle>).name ?? 'a real handle');
 
 export class FakeWorker implements WorkerLink {
   accepting = true;
