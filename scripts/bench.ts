@@ -13,9 +13,10 @@
  *                  req/s and CPU per request against concurrency, one line per target;
  * and prints the markdown and the target ratios. --quick is the small matrix CI runs (about a minute),
  * written to .bench/quick/ unless --out says otherwise, so it never replaces the committed full run.
+ * `--replot DIR` reads DIR/results.json again and rewrites results.md and the charts, measuring nothing.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -127,14 +128,18 @@ function charts(summaries: Summary[], out: string): string[] {
   const byConcurrency = summaries.filter((row) => row.workers === 4 && !row.keepAlive);
   const concurrencies = [...new Set(byConcurrency.map((row) => row.concurrency))].sort((a, b) => a - b);
   if (concurrencies.length > 1) {
-    const names = [...new Set(byConcurrency.map((row) => row.name))];
-    const series = (pick: (row: Summary) => number | null) => names.map((name) => ({
-      label: name, values: concurrencies.map((c) => { const row = byConcurrency.find((each) => each.name === name && each.concurrency === c); return row ? pick(row) : null; }),
+    const cellsByName = new Map(byConcurrency.map((row) => [row.name, row]));
+    const series = (pick: (row: Summary) => number | null) => [...cellsByName.values()].map((first) => ({
+      label: first.name, group: first.target, dashed: first.transport === 'socket',
+      values: concurrencies.map((c) => {
+        const row = byConcurrency.find((each) => each.name === first.name && each.concurrency === c);
+        return row ? pick(row) : null;
+      }),
     }));
-    files['throughput-by-concurrency.svg'] = lineChart('Requests per second against concurrency (4 workers, a connection per request; median)',
-      'ab -c', 'req/s', concurrencies, series((row) => row.requestsPerSecond));
-    files['cpu-by-concurrency.svg'] = lineChart('Server CPU per request against concurrency (4 workers, a connection per request; median)',
-      'ab -c', 'µs per request', concurrencies, series((row) => row.cpuMicrosPerRequest));
+    files['throughput-by-concurrency.svg'] = lineChart('Requests per second against concurrency (4 workers, a connection per request; ' +
+      'median; dashed: the socket transport)', 'ab -c', 'req/s', concurrencies, series((row) => row.requestsPerSecond));
+    files['cpu-by-concurrency.svg'] = lineChart('Server CPU per request against concurrency (4 workers, a connection per request; ' +
+      'median; dashed: the socket transport)', 'ab -c', 'µs per request', concurrencies, series((row) => row.cpuMicrosPerRequest));
   }
   for (const [name, content] of Object.entries(files)) writeFileSync(path.join(out, name), content);
   return Object.keys(files);
@@ -153,8 +158,10 @@ async function main(): Promise<void> {
       c: { type: 'string', short: 'c' },
       'keep-alive': { type: 'string' },
       perf: { type: 'boolean', default: false },
+      replot: { type: 'string' },
     },
   });
+  if (values.replot) return replot(values.replot);
   const list = (text: string | undefined, full: string) => (text ?? full).split(',').map(Number);
   const quick = values.quick;
   const out = values.out ?? path.join(ROOT, quick ? '.bench/quick' : 'bench');
@@ -189,15 +196,20 @@ async function main(): Promise<void> {
   }
   const versions = new Map<string, string>();
   const versionOf = (node: string) => versions.get(node) ?? versions.set(node, spawnSync(node, ['-v'], { encoding: 'utf8' }).stdout.trim()).get(node)!;
-  const summaries = cells.map((cell, at) => summarise(cell, runsByCell[at]!, versionOf(nodeForTarget(cell.target)!)));
-
+  for (const [at, cell] of cells.entries()) for (const run of runsByCell[at]!) run.node = versionOf(nodeForTarget(cell.target)!);
   mkdirSync(out, { recursive: true });
-  const table = markdown(summaries);
-  const ratios = targets(summaries);
+  const ratios = report(cells, runsByCell, out);
   writeFileSync(path.join(out, 'results.json'), JSON.stringify({
     date: new Date().toISOString(), machine, node: process.version, loadGenerator: useAb ? 'ab' : 'built-in', perf: perf ?? 'counted',
     settings: { quick, runs, requests, interleaved: true }, targets: ratios, runs: runsByCell.flat(),
   }, null, 2));
+}
+
+/** results.md and the charts from the runs of each cell; prints the table and the targets; exits 1 on a failure. */
+function report(cells: Cell[], runsByCell: CellRun[][], out: string): string[] {
+  const summaries = cells.map((cell, at) => summarise(cell, runsByCell[at]!, runsByCell[at]![0]?.node ?? process.version));
+  const table = markdown(summaries);
+  const ratios = targets(summaries);
   writeFileSync(path.join(out, 'results.md'), `${table}\n\n${ratios.map((line) => `- ${line}`).join('\n')}\n`);
   const written = charts(summaries, out);
   console.log(`\n${table}\n\n${ratios.join('\n')}\n\nwritten to ${out}/ (results.json, results.md, ${written.join(', ')})`);
@@ -205,8 +217,23 @@ async function main(): Promise<void> {
   const broken = summaries.filter((row) => row.failed > 0 || !(row.requestsPerSecond > 0));
   if (broken.length > 0) {
     console.error(`bench: failures in ${broken.map((row) => `${row.name} w${row.workers} c${row.concurrency}${row.keepAlive ? ' -k' : ''}`).join(', ')}`);
-    process.exit(1);
+    process.exitCode = 1;
   }
+  return ratios;
+}
+
+/** --replot: the runs of an earlier results.json, grouped into their cells again, reported again. */
+function replot(dir: string): void {
+  const results = JSON.parse(readFileSync(path.join(dir, 'results.json'), 'utf8')) as { node: string; runs: CellRun[] };
+  const key = (cell: Cell) => `${cell.target}|${cell.transport}|${cell.workers}|${cell.concurrency}|${cell.keepAlive}`;
+  const byKey = new Map<string, CellRun[]>();
+  for (const run of results.runs) {
+    run.node ??= run.target === 'reuseport' ? 'v24' : results.node;
+    if (!byKey.has(key(run))) byKey.set(key(run), []);
+    byKey.get(key(run))!.push(run);
+  }
+  const runsByCell = [...byKey.values()];
+  report(runsByCell.map(([first]) => first!), runsByCell, dir);
 }
 
 main().catch((error: unknown) => {

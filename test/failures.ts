@@ -5,7 +5,7 @@ import { execFileSync } from 'node:child_process';
 import net from 'node:net';
 import t from 'tap';
 import { restartDelay } from '../lib/restart-policy';
-import { isRunning } from '../lib/procfs';
+import { cpuMicros, fdCount, isRunning } from '../lib/procfs';
 import { load } from './helpers/load';
 import { spawnMaster, startMaster, workersOf } from './helpers/master';
 import { EVENT_MS, until, within } from './helpers/wait';
@@ -95,6 +95,30 @@ t.test('out of fds (EMFILE): libuv sheds the excess connections itself, and the 
   const accepted = stopped.connections.get(pids[0]!) ?? 0;
   t.ok(accepted > 1 && accepted < 101, `the same worker, never replaced, accepted ${accepted} of the 101+ connections`);
   t.same(stopped.report!.workers.length, 1, 'no replacement was ever forked');
+});
+
+t.test('no fd left, not even libuv\'s spare: the worker accepts nothing and spins until an fd frees, then serves', async (t) => {
+  // prlimit can lower a running process's limit below what it already has open. Then accept4() fails
+  // with EMFILE, uv__emfile_trick closes the spare and still cannot accept, cannot reopen the spare, and
+  // from then on returns at once; the listening socket stays readable, and level-triggered epoll wakes
+  // the loop again and again: a worker that spins, accepts nothing, and never hears of it in JavaScript.
+  const { master, port, pids } = await startMaster(t, ['--workers', '1', '--idle-timeout', '60000']);
+  const worker = pids[0]!;
+  const limit = (soft: number | string) => execFileSync('prlimit', ['--pid', String(worker), `--nofile=${soft}:`]);
+  limit(Math.max(4, fdCount(worker) - 4));
+  t.teardown(() => { try { limit(1024); } catch { /* gone */ } });
+  const waiting = await Conversation.open(port);
+  waiting.send('GET / HTTP/1.0\r\n\r\n');
+  const before = cpuMicros(worker);
+  // A second of the worker's life: idle, it would use next to no CPU.
+  await new Promise((resolve) => setTimeout(resolve, 1000));
+  const spun = cpuMicros(worker) - before;
+  t.ok(spun >= 100_000, `the worker used ${Math.round(spun / 1000)} ms of CPU in a second with one connection it cannot accept`);
+  t.equal(waiting.socket.bytesRead, 0, 'and the connection got nothing');
+  limit(1024);
+  t.match((await waiting.readToClose()).data.toString('latin1'), /hello nodejs$/, 'an fd is free again: the same connection is served');
+  t.equal((await master.stop()).report!.workers.length, 1, 'the worker was never replaced');
+  t.same(master.stderr, [], 'nothing reached JavaScript to complain about');
 });
 
 t.test('a crash loop is slowed down: each replacement waits as restart-policy.ts says', async (t) => {

@@ -52,6 +52,8 @@ export interface CellRun extends Cell {
   processes: ProcessCounts[];
   /** µs of CPU (user + system, every process of the server) per completed request. */
   cpuMicrosPerRequest: number | null;
+  /** The Node version the target ran on (`node -v`), filled in by whoever knows it. */
+  node?: string;
 }
 
 /** A cell's name in tables: `shared`, `shared/socket`, `article`. */

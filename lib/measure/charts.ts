@@ -54,6 +54,10 @@ export interface Series {
   label: string;
   /** One value per x; null where the target did not run. */
   values: Array<number | null>;
+  /** Series of one group share a colour (a model on both transports); the first label of a group by default. */
+  group?: string;
+  /** Drawn dashed: the second member of a group (the socket transport). */
+  dashed?: boolean;
 }
 
 /** A round step for about five grid lines up to `max`: 1, 2 or 5 times a power of ten. */
@@ -63,7 +67,10 @@ export function gridStep(max: number): number {
   return [1, 2, 5, 10].map((factor) => factor * power).find((step) => step >= rough) ?? power * 10;
 }
 
-/** Lines over evenly spaced x categories (concurrency 1, 10, 100), one per series, with a legend on the right. */
+/**
+ * Lines over evenly spaced x categories (concurrency 1, 10, 100), one per series, with a legend on the
+ * right. A group's series share a colour; a dashed one is told apart by its dashes.
+ */
 export function lineChart(title: string, xLabel: string, yLabel: string, xs: readonly number[], series: readonly Series[]): string {
   const plot = { left: 70, top: 40, width: 460, height: 260 };
   const max = Math.max(1e-9, ...series.flatMap((each) => each.values.filter((value): value is number => value !== null)));
@@ -80,13 +87,15 @@ export function lineChart(title: string, xLabel: string, yLabel: string, xs: rea
   xs.forEach((x, at) => body.push(`<text x="${xAt(at).toFixed(1)}" y="${plot.top + plot.height + 18}" text-anchor="middle">${x}</text>`));
   body.push(`<text x="${plot.left + plot.width / 2}" y="${plot.top + plot.height + 36}" text-anchor="middle">${escape(xLabel)}</text>`);
   body.push(`<text transform="translate(16 ${plot.top + plot.height / 2}) rotate(-90)" text-anchor="middle">${escape(yLabel)}</text>`);
+  const groups = [...new Set(series.map((each) => each.group ?? each.label))];
   series.forEach((each, at) => {
-    const color = COLORS[at % COLORS.length];
+    const color = COLORS[groups.indexOf(each.group ?? each.label) % COLORS.length];
+    const dash = each.dashed ? ' stroke-dasharray="6 4"' : '';
     const points = each.values.flatMap((value, x) => (value === null ? [] : [`${xAt(x).toFixed(1)},${yAt(value).toFixed(1)}`]));
-    body.push(`<polyline fill="none" stroke="${color}" stroke-width="2" points="${points.join(' ')}"/>` +
+    body.push(`<polyline fill="none" stroke="${color}" stroke-width="2"${dash} points="${points.join(' ')}"/>` +
       points.map((point) => `<circle cx="${point.split(',')[0]}" cy="${point.split(',')[1]}" r="3" fill="${color}"/>`).join(''));
     const legendY = plot.top + 8 + at * 18;
-    body.push(`<line x1="${plot.left + plot.width + 20}" x2="${plot.left + plot.width + 40}" y1="${legendY - 4}" y2="${legendY - 4}" stroke="${color}" stroke-width="2"/>` +
+    body.push(`<line x1="${plot.left + plot.width + 20}" x2="${plot.left + plot.width + 40}" y1="${legendY - 4}" y2="${legendY - 4}" stroke="${color}" stroke-width="2"${dash}/>` +
       `<text x="${plot.left + plot.width + 46}" y="${legendY}">${escape(each.label)}</text>`);
   });
   const legendWidth = 60 + Math.max(0, ...series.map((each) => textWidth(each.label)));

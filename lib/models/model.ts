@@ -1,6 +1,7 @@
 /**
- * lib/models/model.ts — the one interface every distribution model implements, and the two ways a
- * model starts: the master accepts (acceptInMaster) or each worker listens (listenInWorker).
+ * lib/models/model.ts — the one interface every distribution model implements, and the ways a model
+ * starts: the master accepts (MasterSocket), the master binds and each worker listens on its socket
+ * (listenOn), or each worker listens itself (listenInWorker).
  *
  * Node's cluster does the same (lib/internal/cluster/primary.js picks a SharedHandle or a
  * RoundRobinHandle and never looks inside): the master forks and supervises, the model decides how a
@@ -8,7 +9,7 @@
  * `WorkerLink` whose `send` is the transport, so it can be tested without processes.
  */
 import type { ChildProcess, ForkOptions } from 'node:child_process';
-import { bindServerHandle, listen, type ClientHandle, type SendCallback, type ServerHandle } from '../binding';
+import { bindServerHandle, boundAddress, closeHandle, listen, type ClientHandle, type SendCallback, type ServerHandle } from '../binding';
 import type { MasterMessage } from '../ipc';
 
 /** A worker process, as a model sees it. */
@@ -58,12 +59,28 @@ export interface ModelSettings {
   warn(message: string): void;
 }
 
-/** For the models where the master accepts (rr, rr-idle, rr-pipelined): bind, listen, pass each client handle on. */
-export function acceptInMaster(settings: ModelSettings, onClient: (clientHandle: ClientHandle) => void): ServerHandle {
-  const { host, port, backlog } = settings;
-  const handle = bindServerHandle(host, port);
-  listen(handle, backlog, onClient, { host, port });
-  return handle;
+/** The listening socket of the models where the master accepts (rr, rr-idle, rr-pipelined). */
+export class MasterSocket {
+  private handle: ServerHandle | null = null;
+
+  constructor(private readonly settings: ModelSettings, private readonly onClient: (clientHandle: ClientHandle) => void) {}
+
+  /** Binds, listens, and passes each client handle the kernel gives us on. */
+  listen(): void {
+    const { host, port, backlog } = this.settings;
+    this.handle = bindServerHandle(host, port);
+    listen(this.handle, backlog, this.onClient, { host, port });
+  }
+
+  address() {
+    return { host: this.settings.host, port: boundAddress(this.handle!).port };
+  }
+
+  /** Stop taking connections: new ones are refused by the kernel instead of queuing for nobody. */
+  close(): void {
+    if (this.handle) closeHandle(this.handle);
+    this.handle = null;
+  }
 }
 
 /** For the model where each worker listens itself (Node's cluster, whose listen() asks the primary). */

@@ -15,11 +15,11 @@
  * is reset). Here the master keeps its copy until the ack, and remove() hands an unacknowledged handle
  * to the next free worker, so a worker's death loses no connection that had not reached it.
  */
-import { boundAddress, closeHandle, type ClientHandle, type ServerHandle } from '../binding';
-import { acceptInMaster, type Model, type ModelSettings, type WorkerLink } from './model';
+import { closeHandle, type ClientHandle } from '../binding';
+import { MasterSocket, type Model, type ModelSettings, type WorkerLink } from './model';
 
 export class IdleRoundRobinModel implements Model {
-  private handle: ServerHandle | null = null;
+  private readonly socket: MasterSocket;
   private readonly all = new Set<WorkerLink>();
   /** Workers that may take a connection now, in the order they became free. */
   private readonly free: WorkerLink[] = [];
@@ -28,14 +28,16 @@ export class IdleRoundRobinModel implements Model {
   /** The one handle each busy worker has not acknowledged yet. */
   private readonly unacked = new Map<WorkerLink, ClientHandle>();
 
-  constructor(private readonly settings: ModelSettings) {}
+  constructor(private readonly settings: ModelSettings) {
+    this.socket = new MasterSocket(settings, (clientHandle) => this.distribute(clientHandle));
+  }
 
   start(): void {
-    this.handle = acceptInMaster(this.settings, (clientHandle) => this.distribute(clientHandle));
+    this.socket.listen();
   }
 
   address() {
-    return { host: this.settings.host, port: boundAddress(this.handle!).port };
+    return this.socket.address();
   }
 
   add(worker: WorkerLink): void {
@@ -92,13 +94,12 @@ export class IdleRoundRobinModel implements Model {
   }
 
   stopAccepting(): void {
-    if (this.handle) closeHandle(this.handle);
-    this.handle = null;
+    this.socket.close();
   }
 
   close(): void {
     for (const clientHandle of [...this.handles.splice(0), ...this.unacked.values()]) closeHandle(clientHandle);
     this.unacked.clear();
-    this.stopAccepting();
+    this.socket.close();
   }
 }

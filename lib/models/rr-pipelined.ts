@@ -14,9 +14,10 @@
  * acknowledgement makes room, and meanwhile the kernel's backlog holds the rest.
  */
 import type { ChildProcess, ForkOptions } from 'node:child_process';
-import { boundAddress, closeHandle, type ClientHandle, type ServerHandle } from '../binding';
+import { closeHandle, type ClientHandle } from '../binding';
 import { HANDOFF_FD, HandoffPipes } from './handoff-pipe';
-import { acceptInMaster, type Model, type ModelSettings, type WorkerLink } from './model';
+import { MasterSocket, type Model, type ModelSettings, type WorkerLink } from './model';
+import { Rotation } from './rotation';
 
 /**
  * A worker acknowledges once per event-loop turn, so this many handles is a turn that took very long:
@@ -28,20 +29,20 @@ export const MAX_IN_FLIGHT = 64;
 export type Pipes = Pick<HandoffPipes, 'open' | 'fork' | 'listen' | 'send' | 'end' | 'forget' | 'close'>;
 
 export class PipelinedRoundRobinModel implements Model {
-  private handle: ServerHandle | null = null;
-  /** Every worker, in rotation order. */
-  private readonly all: WorkerLink[] = [];
-  private next = 0;
+  private readonly socket: MasterSocket;
+  private readonly rotation = new Rotation<WorkerLink>();
   /** Per worker: handles sent and not yet acknowledged, oldest first, and how many it had acknowledged. */
   private readonly inFlight = new Map<WorkerLink, { handles: ClientHandle[]; acknowledged: number }>();
   /** Connections waiting for a worker with room. */
   private readonly handles: ClientHandle[] = [];
 
-  constructor(private readonly settings: ModelSettings, private readonly pipes: Pipes = new HandoffPipes()) {}
+  constructor(settings: ModelSettings, private readonly pipes: Pipes = new HandoffPipes()) {
+    this.socket = new MasterSocket(settings, (clientHandle) => this.distribute(clientHandle));
+  }
 
   start(): void {
     this.pipes.open();
-    this.handle = acceptInMaster(this.settings, (clientHandle) => this.distribute(clientHandle));
+    this.socket.listen();
   }
 
   fork(workerPath: string, argv: string[], options: ForkOptions): Promise<ChildProcess> {
@@ -49,23 +50,19 @@ export class PipelinedRoundRobinModel implements Model {
   }
 
   address() {
-    return { host: this.settings.host, port: boundAddress(this.handle!).port };
+    return this.socket.address();
   }
 
   add(worker: WorkerLink): void {
     worker.send({ type: 'open-handoff-pipe', fd: HANDOFF_FD }, null, () => {});
-    this.all.push(worker);
+    this.rotation.add(worker);
     this.inFlight.set(worker, { handles: [], acknowledged: 0 });
     this.pipes.listen(worker.pid, (total) => this.acknowledged(worker, total));
     this.handoffWaiting();
   }
 
   remove(worker: WorkerLink): void {
-    const at = this.all.indexOf(worker);
-    if (at === -1) return;
-    this.all.splice(at, 1);
-    if (at < this.next) this.next--;
-    if (this.next >= this.all.length) this.next = 0;
+    if (!this.rotation.remove(worker)) return;
     const stranded = this.inFlight.get(worker)!.handles;
     this.inFlight.delete(worker);
     this.pipes.forget(worker.pid);
@@ -103,12 +100,7 @@ export class PipelinedRoundRobinModel implements Model {
 
   /** The next worker in rotation that takes connections and has room; null if none has. */
   private nextWorker(): WorkerLink | null {
-    for (let tried = 0; tried < this.all.length; tried++) {
-      const worker = this.all[this.next]!;
-      this.next = (this.next + 1) % this.all.length;
-      if (worker.accepting && this.inFlight.get(worker)!.handles.length < MAX_IN_FLIGHT) return worker;
-    }
-    return null;
+    return this.rotation.take((worker) => worker.accepting && this.inFlight.get(worker)!.handles.length < MAX_IN_FLIGHT);
   }
 
   private handoff(worker: WorkerLink, clientHandle: ClientHandle): void {
@@ -116,14 +108,12 @@ export class PipelinedRoundRobinModel implements Model {
     this.pipes.send(worker.pid, clientHandle);
   }
 
-  /** Stop taking connections: new ones are refused by the kernel instead of queuing for nobody. */
   stopAccepting(): void {
-    if (this.handle) closeHandle(this.handle);
-    this.handle = null;
+    this.socket.close();
   }
 
   close(): void {
-    this.stopAccepting();
+    this.socket.close();
     for (const clientHandle of this.handles.splice(0)) closeHandle(clientHandle);
     for (const { handles } of this.inFlight.values()) for (const clientHandle of handles.splice(0)) closeHandle(clientHandle);
     this.pipes.close();

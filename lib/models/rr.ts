@@ -20,45 +20,43 @@
  *     open in the master, and they go to the next workers (which Node's RoundRobinHandle does not do).
  *     Unlike Node's policy, the rotation does not wait for the ack: the acks only decide when to close.
  *
- * The words are Node's (lib/internal/cluster/round_robin_handle.js): `all` the workers, `handles` the
- * connections waiting for one, `distribute` a new connection, `handoff` it to a worker.
+ * The words are Node's (lib/internal/cluster/round_robin_handle.js): `handles` the connections waiting
+ * for a worker, `distribute` a new connection, `handoff` it to a worker; the rotation's order is
+ * rotation.ts, shared with rr-pipelined.
  */
-import { boundAddress, closeHandle, type ClientHandle, type ServerHandle } from '../binding';
-import { acceptInMaster, type Model, type ModelSettings, type WorkerLink } from './model';
+import { closeHandle, type ClientHandle } from '../binding';
+import { MasterSocket, type Model, type ModelSettings, type WorkerLink } from './model';
+import { Rotation } from './rotation';
 
 export class RoundRobinModel implements Model {
-  private handle: ServerHandle | null = null;
-  /** Every worker, in rotation order. */
-  private readonly all: WorkerLink[] = [];
-  private next = 0;
+  private readonly socket: MasterSocket;
+  private readonly rotation = new Rotation<WorkerLink>();
   /** Per worker, the handles it was sent and has not acknowledged, oldest first (the channel keeps order). */
   private readonly unacked = new Map<WorkerLink, ClientHandle[]>();
   /** Connections accepted while no worker could take one; they go out as soon as one is added. */
   private readonly handles: ClientHandle[] = [];
 
-  constructor(private readonly settings: ModelSettings) {}
+  constructor(settings: ModelSettings) {
+    this.socket = new MasterSocket(settings, (clientHandle) => this.distribute(clientHandle));
+  }
 
   start(): void {
-    this.handle = acceptInMaster(this.settings, (clientHandle) => this.distribute(clientHandle));
+    this.socket.listen();
   }
 
   address() {
-    return { host: this.settings.host, port: boundAddress(this.handle!).port };
+    return this.socket.address();
   }
 
   add(worker: WorkerLink): void {
     worker.send({ type: 'await-connections' }, null, () => {});
-    this.all.push(worker);
+    this.rotation.add(worker);
     this.unacked.set(worker, []);
     for (const clientHandle of this.handles.splice(0)) this.distribute(clientHandle);
   }
 
   remove(worker: WorkerLink): void {
-    const at = this.all.indexOf(worker);
-    if (at === -1) return;
-    this.all.splice(at, 1);
-    if (at < this.next) this.next--;
-    if (this.next >= this.all.length) this.next = 0;
+    if (!this.rotation.remove(worker)) return;
     const stranded = this.unacked.get(worker)!;
     this.unacked.delete(worker);
     // Emptied, so a send callback that still fires for the dead worker finds nothing to resend: the
@@ -72,20 +70,11 @@ export class RoundRobinModel implements Model {
     if (clientHandle) closeHandle(clientHandle);
   }
 
+  /** To the next worker after the last one served that still takes connections. */
   distribute(clientHandle: ClientHandle): void {
-    const worker = this.nextWorker();
+    const worker = this.rotation.take((each) => each.accepting);
     if (worker) this.handoff(worker, clientHandle);
     else this.handles.push(clientHandle);
-  }
-
-  /** The next worker after the last one served that still takes connections. */
-  private nextWorker(): WorkerLink | null {
-    for (let tried = 0; tried < this.all.length; tried++) {
-      const worker = this.all[this.next]!;
-      this.next = (this.next + 1) % this.all.length;
-      if (worker.accepting) return worker;
-    }
-    return null;
   }
 
   private handoff(worker: WorkerLink, clientHandle: ClientHandle): void {
@@ -101,14 +90,12 @@ export class RoundRobinModel implements Model {
     });
   }
 
-  /** Stop taking connections: new ones are refused by the kernel instead of queuing for nobody. */
   stopAccepting(): void {
-    if (this.handle) closeHandle(this.handle);
-    this.handle = null;
+    this.socket.close();
   }
 
   close(): void {
-    this.stopAccepting();
+    this.socket.close();
     for (const clientHandle of this.handles.splice(0)) closeHandle(clientHandle);
     for (const pending of this.unacked.values()) for (const clientHandle of pending.splice(0)) closeHandle(clientHandle);
   }
