@@ -67,11 +67,9 @@ export function formatEvent(event: MasterEvent): string {
 
 /** A line of `node master.js --json` output as an event, or null if it is not one. */
 export function parseEvent(line: string): MasterEvent | null {
-  // Only an object can be an event; what starts with '{' parses to one, or throws.
-  if (!line.startsWith('{')) return null;
   try {
-    const value = JSON.parse(line) as { type?: unknown };
-    return typeof value.type === 'string' ? value as MasterEvent : null;
+    const value = JSON.parse(line) as { type?: unknown } | null;
+    return typeof value?.type === 'string' ? value as MasterEvent : null;
   } catch {
     return null;
   }

@@ -9,7 +9,7 @@ t.test('an event is one JSON line, and reads back as itself', async (t) => {
   const line = formatEvent(event);
   t.notMatch(line, /\n/);
   t.same(parseEvent(line), event);
-  for (const notAnEvent of ['', 'handoff: worker 2 (pid 77) is ready', '{"no":"type"}', '{"type":3}', '{broken', 'null', '[1]']) {
+  for (const notAnEvent of ['', 'handoff: worker 2 (pid 77) is ready', '{"no":"type"}', '{"type":3}', '{broken', 'null', '[1]', '"type"', '7']) {
     t.equal(parseEvent(notAnEvent), null, notAnEvent);
   }
 });

@@ -67,6 +67,7 @@ t.test('malformed header fields get 400', async (t) => {
   const cases = {
     'space before colon': 'Host : a',
     'no colon': 'Host a',
+    'no colon, a name alone': 'Connection',
     'empty name': ': a',
     'obs-fold': 'X: a\r\n  folded',
     'NUL in value': 'X: a\x00b',

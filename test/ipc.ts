@@ -46,4 +46,6 @@ t.test('worker settings round-trip through the command line', async (t) => {
   t.throws(() => parseWorkerArgv(replace('--head-timeout', '1.5')), { message: 'worker: bad --head-timeout on the command line' });
   t.throws(() => parseWorkerArgv(replace('--idle-timeout', '')), { message: 'worker: bad --idle-timeout on the command line' });
   t.throws(() => parseWorkerArgv(replace('--transport', 'pigeon')), { message: 'worker: bad --transport on the command line' });
+  const withoutSlot = argv.filter((arg, at) => arg !== '--slot' && argv[at - 1] !== '--slot');
+  t.throws(() => parseWorkerArgv(withoutSlot), { message: 'worker: bad --slot on the command line' }, 'a missing flag');
 });

@@ -85,3 +85,11 @@ t.test('a free worker that is removed is no longer free; removing a busy one lea
   model.distribute(clientHandle('c1'));
   t.same(all[2]!.connections, ['c0'], 'c1 waits for worker 2\'s reply');
 });
+
+t.test('close() closes every handle the master still holds: sent and unacknowledged, or waiting', async (t) => {
+  const { model } = setup(2);
+  const handles = ['c0', 'c1', 'c2', 'c3'].map((name) => clientHandle(name));
+  handles.forEach((handle) => model.distribute(handle));
+  model.close();
+  t.same(handles.map((handle) => handle.closed), [true, true, true, true]);
+});

@@ -114,6 +114,15 @@ t.test('a draining worker is passed by, and its pipe is ended after the last han
   t.same(sent(), [[], ['c0', 'c1', 'c2']]);
 });
 
+t.test('a worker with MAX_IN_FLIGHT unacknowledged handles gets no more until it acknowledges', async (t) => {
+  const { model, all, pipes, sent } = setup(1);
+  for (let at = 0; at < MAX_IN_FLIGHT + 2; at++) model.distribute(clientHandle(`c${at}`));
+  t.equal(sent()[0]!.length, MAX_IN_FLIGHT, 'the last two wait in the master');
+  pipes.acks.get(all[0]!.pid)!(1);
+  t.equal(sent()[0]!.length, MAX_IN_FLIGHT + 1, 'one acknowledged, one more sent');
+  t.equal(sent()[0]!.at(-1), `c${MAX_IN_FLIGHT}`, 'the oldest that waited');
+});
+
 t.test('close() closes every handle the master still holds, sent or waiting', async (t) => {
   const { model, all } = setup(1);
   const handles: FakeHandle[] = [];

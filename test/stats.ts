@@ -71,6 +71,6 @@ t.test('a slot shows the worker that holds it, even when a later one did not tak
     { slot: 0, pid: 202, replaced: true, connections: 0, requests: 0 },
   ];
   t.match(formatReport(buildReport('x', 'raw', failedRestart)), /^ {2}worker 0 {2}pid 201 /m);
-  const nobodyHolds = [{ slot: 0, pid: 301, replaced: true, connections: 1, requests: 1 }, { slot: 0, pid: 302, replaced: true, connections: 1, requests: 1 }];
-  t.match(formatReport(buildReport('x', 'raw', nobodyHolds)), /^ {2}worker 0 {2}pid 302 /m, 'with no current worker, the last one');
+  const nobodyHolds = [301, 302, 303].map((pid) => ({ slot: 0, pid, replaced: true, connections: 1, requests: 1 }));
+  t.match(formatReport(buildReport('x', 'raw', nobodyHolds)), /^ {2}worker 0 {2}pid 303 /m, 'with no current worker, the last one');
 });

@@ -67,7 +67,8 @@ export function parseRequestHead(text: string): HeadResult {
 }
 
 function parseLines(lines: string[], length: number): HeadResult {
-  const [requestLine = '', ...fieldLines] = lines;
+  // Never empty: parseRequestHead skipped the empty lines before the request line.
+  const [requestLine, ...fieldLines] = lines as [string, ...string[]];
   const parts = requestLine.split(' ');
   if (parts.length !== 3) return fail(400, 'malformed request line');
   const [method, target, version] = parts as [string, string, string];
@@ -91,7 +92,7 @@ function parseFields(fieldLines: string[]): Fields | string {
   for (const line of fieldLines) {
     const colon = line.indexOf(':');
     // Covers obs-fold (a line that starts with white space) and "Name : value": both are 400 (§5.1-5.2).
-    if (colon <= 0 || !TOKEN.test(line.slice(0, colon))) return 'malformed header field';
+    if (colon === -1 || !TOKEN.test(line.slice(0, colon))) return 'malformed header field';
     const value = line.slice(colon + 1).trim();
     if (!FIELD_VALUE.test(value)) return 'invalid character in header value';
     const name = line.slice(0, colon).toLowerCase();
