@@ -43,6 +43,8 @@ let draining = false;
 let reportedDrained = false;
 /** rr-pipelined: handles may still be in our pipe until the master's FIN after the last one. */
 let handoffPipeOpen = false;
+/** Draining: connections may still be on the IPC channel until the master says `nothing-more`. */
+let awaitingNothingMore = false;
 
 const observer: ConnectionObserver = {
   requestServed: () => void counts.requests++,
@@ -77,19 +79,22 @@ function drain(): void {
   draining = true;
   stopListening?.();
   stopListening = null;
+  awaitingNothingMore = true;
+  tell({ type: 'stopped-accepting' });
   for (const connection of open) connection.drain();
   finishDrain();
 }
 
 /**
  * Once a draining worker has no connection left, it reports and waits for the master to close the
- * channel; it does not exit by itself. A connection can still be on its way: Node's cluster hands them
- * out until the primary has read our server's close (lib/internal/cluster/child.js sends it back if we
- * no longer listen), and the master reads our `drained` only after that close, on the same channel.
- * So when the channel closes, nothing more can come, and a connection that did come is finished first.
+ * channel; it does not exit by itself. A connection can still be on its way until the master's
+ * `nothing-more` (lib/ipc.ts): Node's cluster hands them out until the primary has read our server's
+ * close, and lib/internal/cluster/child.js sends each one back, an answer the primary has to read
+ * before the channel closes. So `drained` waits for `nothing-more`, and when the channel closes,
+ * nothing more can come, and a connection that did come is finished or handed back first.
  */
 function finishDrain(): void {
-  if (!draining || open.size > 0 || handoffPipeOpen) return;
+  if (!draining || open.size > 0 || handoffPipeOpen || awaitingNothingMore) return;
   if (!process.connected) return process.exit(0);
   reportedDrained = true;
   tell({ type: 'drained', ...counts });
@@ -142,6 +147,10 @@ const onMessage: { [T in MasterMessage['type']]: (message: Extract<MasterMessage
   },
   'listen-net': listenNet,
   drain,
+  'nothing-more'() {
+    awaitingNothingMore = false;
+    finishDrain();
+  },
 };
 
 process.on('message', (raw: unknown, received: unknown) => {

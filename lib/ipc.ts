@@ -20,10 +20,12 @@ import { transportNames, type TransportName } from './http/transport';
  *     on that pipe (rr-pipelined, lib/models/handoff-pipe.ts);
  *   - `listen-net`: listen yourself, with the public net API (Node's cluster, whose listen() asks the
  *     primary).
- * `drain` asks a worker to stop accepting, finish the requests it has started, say `drained` with its
- * final count, and wait for the master to close the channel. child_process keeps messages in order even
- * when a handle is waiting for its ACK (later messages queue behind it, `_handleQueue` in
- * lib/internal/child_process.js), so every connection sent before `drain` reaches the worker before it.
+ * `drain` asks a worker to stop accepting and say `stopped-accepting`; the master answers `nothing-more`.
+ * Then the worker finishes the requests it has started, says `drained` with its final count, and waits
+ * for the master to close the channel. child_process keeps messages in order even when a handle is
+ * waiting for its ACK (later messages queue behind it, `_handleQueue` in lib/internal/child_process.js),
+ * so whatever the master's side sent before it read `stopped-accepting` reaches the worker before
+ * `nothing-more`, and the worker's answers to it reach the master before `drained`.
  */
 export type MasterMessage =
   | { type: 'listen'; backlog: number }
@@ -31,7 +33,8 @@ export type MasterMessage =
   | { type: 'connection' }
   | { type: 'open-handoff-pipe'; fd: number }
   | { type: 'listen-net'; host: string; port: number; backlog: number }
-  | { type: 'drain' };
+  | { type: 'drain' }
+  | { type: 'nothing-more' };
 
 /**
  * Worker → master. Errors travel as errno numbers, like Node's own cluster (shared_handle.js). `count`
@@ -41,6 +44,7 @@ export type MasterMessage =
 export type WorkerMessage =
   | { type: 'ready' }
   | { type: 'accepted' }
+  | { type: 'stopped-accepting' }
   | { type: 'listen-failed'; syscall: string; errno: number; host: string; port: number }
   | { type: 'count' | 'drained'; connections: number; requests: number };
 
@@ -65,6 +69,7 @@ export function parseWorkerMessage(value: unknown): WorkerMessage | null {
   switch (value.type) {
     case 'ready':
     case 'accepted':
+    case 'stopped-accepting':
       return { type: value.type };
     case 'listen-failed':
       // A libuv errno is negative; anything else would make util.getSystemErrorName() throw in the master.
@@ -93,6 +98,7 @@ export function parseMasterMessage(value: unknown): MasterMessage | null {
     case 'await-connections':
     case 'connection':
     case 'drain':
+    case 'nothing-more':
       return { type: value.type };
     default:
       return null;

@@ -176,6 +176,15 @@ export class Supervisor {
       case 'accepted':
         this.options.model.accepted?.(worker);
         return;
+      case 'stopped-accepting':
+        // Node's cluster primary may have sent this worker a connection before it read the worker's
+        // server close (lib/internal/cluster/child.js, close(): "a time window"); the worker hands it
+        // back with `accepted: false`. That answer must reach the primary before the channel closes, or
+        // round_robin_handle.js holds the handle forever and its client times out. Whatever was sent
+        // before we read this arrives before our answer, and the worker's replies to it come before
+        // its `drained`.
+        worker.send({ type: 'nothing-more' }, null, () => {});
+        return;
       case 'count':
       case 'drained':
         worker.counts = { connections: message.connections, requests: message.requests };

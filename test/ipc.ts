@@ -4,6 +4,7 @@ import { parseMasterMessage, parseWorkerArgv, parseWorkerMessage, workerArgv } f
 t.test('worker messages are checked before the master acts on them', async (t) => {
   t.same(parseWorkerMessage({ type: 'ready' }), { type: 'ready' });
   t.same(parseWorkerMessage({ type: 'accepted', seq: 1 }), { type: 'accepted' });
+  t.same(parseWorkerMessage({ type: 'stopped-accepting' }), { type: 'stopped-accepting' });
   const failed = { type: 'listen-failed', syscall: 'listen', errno: -98, host: '127.0.0.1', port: 3001 };
   t.same(parseWorkerMessage({ ...failed, extra: 1 }), failed);
   t.same(parseWorkerMessage({ type: 'count', connections: 3, requests: 4 }), { type: 'count', connections: 3, requests: 4 });
@@ -26,6 +27,7 @@ t.test('master messages are checked before a worker acts on them', async (t) => 
   t.same(parseMasterMessage({ ...listenNet, extra: 1 }), listenNet);
   t.same(parseMasterMessage({ ...listenNet, port: 65535 }), { ...listenNet, port: 65535 });
   t.same(parseMasterMessage({ type: 'drain' }), { type: 'drain' });
+  t.same(parseMasterMessage({ type: 'nothing-more' }), { type: 'nothing-more' });
   t.same(parseMasterMessage({ type: 'await-connections' }), { type: 'await-connections' });
   for (const bad of [undefined, [], { type: 'listen' }, { type: 'listen', backlog: -1 }, { type: 'x' },
     { type: 'open-handoff-pipe' }, { type: 'open-handoff-pipe', fd: 2 }, { type: 'open-handoff-pipe', fd: 'x' },

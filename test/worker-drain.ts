@@ -1,0 +1,74 @@
+/**
+ * The drain handshake, with the test as the worker's master: a worker told to drain says
+ * `stopped-accepting` and holds its `drained` until the master's `nothing-more`. A connection the master
+ * sent in between (what Node's cluster primary does when it has not yet read the worker's close) is
+ * served and counted before `drained`; a worker that reported at once would lose it when the master
+ * closes the channel on `drained`.
+ */
+import { fork } from 'node:child_process';
+import net from 'node:net';
+import t from 'tap';
+import { closeHandle, sendOverChannel, takeConnections, type ClientHandle } from '../lib/binding';
+import { parseWorkerMessage, workerArgv, type WorkerMessage } from '../lib/ipc';
+import { compiled } from '../lib/paths';
+import { collectCoverage, coverageDir } from './helpers/coverage';
+import { EVENT_MS, within } from './helpers/wait';
+
+t.test('a connection sent after stopped-accepting and before nothing-more is served, then drained counts it', async (t) => {
+  const coverage = coverageDir();
+  t.teardown(() => collectCoverage(coverage));
+  const env: NodeJS.ProcessEnv = { ...process.env, ...(coverage ? { NODE_V8_COVERAGE: coverage } : {}) };
+  delete env.NODE_OPTIONS; // tap's loader is for the test process, not for a worker
+  const worker = fork(compiled('worker'), workerArgv({
+    slot: 0, masterPid: process.pid, headTimeoutMs: 10_000, idleTimeoutMs: 5000, transport: 'raw', allowCrash: false,
+  }), { execArgv: [], env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const exited = new Promise<number | null>((resolve) => worker.once('exit', (code) => resolve(code)));
+  t.teardown(() => void worker.kill('SIGKILL'));
+
+  /** What the worker said, in order, its periodic counts left out. */
+  const said: WorkerMessage[] = [];
+  const waiters: Array<() => void> = [];
+  worker.on('message', (raw: unknown) => {
+    const message = parseWorkerMessage(raw);
+    if (!message || message.type === 'count') return;
+    said.push(message);
+    waiters.splice(0).forEach((wake) => wake());
+  });
+  const saying = (type: WorkerMessage['type']) => within(new Promise<WorkerMessage>(function check(resolve) {
+    const found = said.find((message) => message.type === type);
+    if (found) resolve(found);
+    else waiters.push(() => check(resolve));
+  }), EVENT_MS, `the worker to say ${type}`);
+
+  worker.send({ type: 'await-connections' });
+  await saying('ready');
+  worker.send({ type: 'drain' });
+  await saying('stopped-accepting');
+
+  // A client connects to a listener of ours; its handle goes to the draining worker, as a primary would send it.
+  const server = net.createServer();
+  t.teardown(() => server.close());
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const sent = new Promise<ClientHandle>((resolve) => takeConnections(server, (clientHandle) => {
+    sendOverChannel(worker, { type: 'connection' }, clientHandle, () => {});
+    resolve(clientHandle);
+  }));
+  const client = net.connect((server.address() as net.AddressInfo).port, '127.0.0.1');
+  t.teardown(() => client.destroy());
+  const chunks: Buffer[] = [];
+  client.on('data', (chunk: Buffer) => chunks.push(chunk));
+  const clientClosed = new Promise<void>((resolve) => client.once('close', () => resolve()));
+  client.write('GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n');
+  const ourCopy = await within(sent, EVENT_MS, 'the client\'s connection to reach our listener');
+  await saying('accepted');
+  closeHandle(ourCopy);
+  worker.send({ type: 'nothing-more' });
+
+  const drained = await saying('drained');
+  t.same(said.map((message) => message.type), ['ready', 'stopped-accepting', 'accepted', 'drained'], 'drained comes last');
+  t.same(drained, { type: 'drained', connections: 1, requests: 1 }, 'the late connection is counted');
+  await within(clientClosed, EVENT_MS, 'the worker to answer and close the connection');
+  t.match(Buffer.concat(chunks).toString('latin1'), /^HTTP\/1\.1 200 OK\r\n[^]*\r\nx-slot: 0\r\n/i);
+  worker.disconnect();
+  t.equal(await within(exited, EVENT_MS, 'the worker to exit once the channel closed'), 0);
+});
