@@ -163,11 +163,24 @@ for (const model of modelNames) for (const transport of transportNames) {
       t.teardown(() => conversation.close());
       conversation.socket.pause();
       conversation.send(GET11.repeat(REQUESTS));
-      // The server's responses fill both socket buffers; it stops reading, so its receive queue grows.
+      // The answers (11 MB) fill the client's receive buffer, which does not grow while nobody reads it
+      // (tcp_rcv_space_adjust in net/ipv4/tcp_input.c sizes it by what the application reads), and the
+      // server's send buffer (4 MB at most, tcp_wmem). A server that kept reading would still empty its
+      // receive queue, since the client has sent everything; one that stopped leaves the rest of the 2.7 MB
+      // of requests there, unchanged. A server that is only behind changes it between two looks: so the
+      // same non-zero count three looks in a row, 50 ms apart, with answers waiting in the send queue.
       const localPort = conversation.socket.localPort!;
-      const serverBacklog = () => Number(execFileSync('ss', ['-tnH', 'dst', `127.0.0.1:${localPort}`], { encoding: 'utf8' }).trim().split(/\s+/)[1] ?? 0);
-      await until(() => serverBacklog() > 0, EVENT_MS, 'unread requests to pile up in the server\'s receive queue');
-      t.pass(`the server stopped reading: ${serverBacklog()} bytes wait in its receive queue`);
+      const serverQueues = () => {
+        const [, received, unsent] = execFileSync('ss', ['-tnH', 'dst', `127.0.0.1:${localPort}`], { encoding: 'utf8' }).trim().split(/\s+/);
+        return { received: Number(received ?? 0), unsent: Number(unsent ?? 0) };
+      };
+      const looks: number[] = [];
+      await until(() => {
+        const { received, unsent } = serverQueues();
+        looks.push(unsent > 0 ? received : 0);
+        return looks.length >= 3 && looks.slice(-3).every((bytes) => bytes > 0 && bytes === looks.at(-1));
+      }, EVENT_MS, 'the server to stop reading: the same unread bytes in its receive queue three looks in a row', 50);
+      t.pass(`the server stopped reading: ${looks.at(-1)} bytes wait in its receive queue`);
       conversation.socket.resume();
       const all = await within(conversation.read(REQUESTS * ok().length), EVENT_MS, `${REQUESTS} responses`);
       t.equal(all.toString('latin1'), ok().repeat(REQUESTS), 'every response, in order, once the client reads');
