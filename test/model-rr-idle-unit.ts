@@ -30,14 +30,17 @@ t.test('one connection per worker until it replies; the rest wait in the master'
 });
 
 t.test('the master\'s copy is closed on the reply, not before', async (t) => {
-  const { model, all } = setup(1);
+  const { model, all } = setup(2);
   const handle = clientHandle('c0');
   model.distribute(handle);
   t.equal(handle.closed, false);
   model.accepted(all[0]!);
   t.equal(handle.closed, true);
+  // A reply with nothing unacknowledged must not put worker 0 on the free list a second time.
   model.accepted(all[0]!);
-  t.pass('a reply with nothing unacknowledged is ignored');
+  ['c1', 'c2', 'c3'].forEach((name) => model.distribute(clientHandle(name)));
+  t.same(all.map((worker) => worker.connections), [['c0', 'c2'], ['c1']],
+    'a spurious reply frees nobody: c3 waits for a reply');
 });
 
 t.test('a worker that dies before replying: its handle goes first, to the next free worker', async (t) => {
