@@ -129,10 +129,10 @@ function charts(summaries: Summary[], out: string): string[] {
   const concurrencies = [...new Set(byConcurrency.map((row) => row.concurrency))].sort((a, b) => a - b);
   if (concurrencies.length > 1) {
     const cellsByName = new Map(byConcurrency.map((row) => [row.name, row]));
-    const series = (pick: (row: Summary) => number | null) => [...cellsByName.values()].map((first) => ({
-      label: first.name, group: first.target, dashed: first.transport === 'socket',
+    const series = (pick: (row: Summary) => number | null) => [...cellsByName.values()].map((named) => ({
+      label: named.name, group: named.target, dashed: named.transport === 'socket',
       values: concurrencies.map((c) => {
-        const row = byConcurrency.find((each) => each.name === first.name && each.concurrency === c);
+        const row = byConcurrency.find((each) => each.name === named.name && each.concurrency === c);
         return row ? pick(row) : null;
       }),
     }));
@@ -224,11 +224,10 @@ function report(cells: Cell[], runsByCell: CellRun[][], out: string): string[] {
 
 /** --replot: the runs of an earlier results.json, grouped into their cells again, reported again. */
 function replot(dir: string): void {
-  const results = JSON.parse(readFileSync(path.join(dir, 'results.json'), 'utf8')) as { node: string; runs: CellRun[] };
+  const results = JSON.parse(readFileSync(path.join(dir, 'results.json'), 'utf8')) as { runs: CellRun[] };
   const key = (cell: Cell) => `${cell.target}|${cell.transport}|${cell.workers}|${cell.concurrency}|${cell.keepAlive}`;
   const byKey = new Map<string, CellRun[]>();
   for (const run of results.runs) {
-    run.node ??= run.target === 'reuseport' ? 'v24' : results.node;
     if (!byKey.has(key(run))) byKey.set(key(run), []);
     byKey.get(key(run))!.push(run);
   }

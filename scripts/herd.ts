@@ -39,7 +39,8 @@ async function main(): Promise<void> {
     for (const concurrency of values.c.split(',').map(Number)) {
       const cell = { target, transport: values.transport as TransportName, workers: Number(values.workers), concurrency, keepAlive: false };
       const run = await runCell(cell, Number(values.n), node, hasAb(), problem === null);
-      const { cpuMicrosPerRequest } = await runCell(cell, Number(values.n), node, hasAb(), false);
+      // A run under perf has no CPU figure; without perf, the one run has both.
+      const { cpuMicrosPerRequest } = problem === null ? await runCell(cell, Number(values.n), node, hasAb(), false) : run;
       const total = (run.counts ?? []).reduce((sum, count) => sum + count, 0);
       run.processes.forEach((counts, at) => {
         // The master accepts in the rr models; its row is set against every connection.

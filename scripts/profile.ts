@@ -28,6 +28,7 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs, promisify } from 'node:util';
 import { parseEvent } from '../lib/events';
+import { transportNames } from '../lib/http/transport';
 import { formatFlameSummary, readFlameSamples, summarizeFlame } from '../lib/measure/flame';
 import { compiled, MASTER, ROOT } from '../lib/paths';
 import { isRunning } from '../lib/procfs';
@@ -41,7 +42,6 @@ const TARGETS: Record<string, string[]> = {
   'rr-idle': masterWith('rr-idle'),
   'rr-pipelined': masterWith('rr-pipelined'),
 };
-const TRANSPORTS = ['raw', 'socket'];
 /**
  * The other models have no process of their own to profile: a reuseport, cluster-none or nginx upstream
  * worker runs the shared path (serve-one) on a socket of its own; cluster-rr's primary is Node's
@@ -103,7 +103,9 @@ async function main(): Promise<void> {
   if (!tool || !TOOLS.includes(tool)) fail(USAGE, 2);
   const target = TARGETS[values.model];
   if (!target) fail(`--model must be shared, rr, rr-idle or rr-pipelined, not '${values.model}': ${OTHER_MODELS}`, 2);
-  if (!TRANSPORTS.includes(values.transport)) fail(`--transport must be raw or socket, not '${values.transport}'`, 2);
+  if (!(transportNames as readonly string[]).includes(values.transport)) {
+    fail(`--transport must be ${transportNames.join(' or ')}, not '${values.transport}'`, 2);
+  }
 
   // --no-open: clinic would start a browser through xdg-open, detached, and leave it running.
   const clinic = spawn(process.execPath, [require.resolve('clinic/bin.js'), tool, '--no-open', '--dest', values.dest, '--',

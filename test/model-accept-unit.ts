@@ -14,10 +14,11 @@ import { EVENT_MS, until } from './helpers/wait';
 
 /** A model and a count of the handles it has handed its one worker so far. */
 type Setup = (worker: FakeWorker) => { model: Model; handedOn: () => number };
-const overChannel = (model: Model) => (worker: FakeWorker) => ({ model, handedOn: () => worker.connections.length });
+/** rr and rr-idle send each handle over the worker's channel: the fake worker keeps it. */
+const overChannel = (model: Model, worker: FakeWorker) => ({ model, handedOn: () => worker.connections.length });
 const MODELS: Array<[string, Setup]> = [
-  ['rr', (worker) => overChannel(new RoundRobinModel(settings()))(worker)],
-  ['rr-idle', (worker) => overChannel(new IdleRoundRobinModel(settings()))(worker)],
+  ['rr', (worker) => overChannel(new RoundRobinModel(settings()), worker)],
+  ['rr-idle', (worker) => overChannel(new IdleRoundRobinModel(settings()), worker)],
   ['rr-pipelined', () => {
     let sent = 0;
     const pipes: Pipes = {
