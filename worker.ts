@@ -1,162 +1,126 @@
 /**
  * worker.ts — the story from a worker's side.
  *
- * A worker is forked by the master and told, over IPC, how connections will reach it (lib/ipc.ts):
- *   - `listen` (the article; also nginx's and reuseport's per-slot sockets): the message carries a TCP
+ * A worker is forked by the master and told, by its first order on the control channel
+ * (lib/channel/messages.ts), how connections will reach it:
+ *   - `listen` (the article; also nginx's and reuseport's per-slot sockets): the order carries a TCP
  *     handle the master bound. The worker listens on it, and libuv calls `onconnection` with each client
  *     handle this process wins the race for;
- *   - `await-connections`, then `connection` messages (rr, rr-idle): each carries one client handle the
- *     master accepted, acknowledged with `accepted`;
- *   - `open-handoff-pipe` (rr-pipelined): client handles arrive on a pipe of their own, many in flight
- *     (lib/models/handoff-pipe.ts);
+ *   - `await-connections` (rr, rr-free): each connection comes as a `take` order carrying a client handle
+ *     the master accepted, answered `taken`;
+ *   - `read-pipe` (rr-pipelined): client handles arrive on a pipe of their own, many in flight
+ *     (lib/channel/handle-pipe.ts);
  *   - `listen-net` (cluster): the worker listens itself, with the public net API, and takes each client
  *     handle before net.Socket wraps it.
- * Either way the worker counts the connection and answers HTTP on it (lib/http/responder.ts), on the raw
- * handle or through a net.Socket (`--transport`). It reports its counts to the master as it goes. Told
- * to `drain`, it stops accepting, finishes what it has started and reports; when the master's channel
- * closes, it exits.
+ * Either way the worker counts the connection and answers HTTP on it (lib/worker/connections.ts), on the
+ * raw handle or through a net.Socket (`--transport`). It reports its counts as it goes. Told to `drain`,
+ * it stops accepting, finishes what it has started, and reports; when the master's channel closes, it
+ * exits. Read on in lib/channel/, then lib/http/responder.ts.
  */
 import net from 'node:net';
 import os from 'node:os';
-import {
-  asClientHandle, asServerHandle, assertInternals, boundAddress, closeHandle, listen, socketFromClientHandle,
-  takeConnections, type ClientHandle,
-} from './lib/binding';
+import { asClientHandle, asServerHandle, takeConnections } from './lib/binding/channel';
+import { assertInternals, type ServerHandle } from './lib/binding/internals';
+import { boundAddress, closeHandle, listen } from './lib/binding/tcp';
+import { ControlToMaster } from './lib/channel/control';
+import { receiveHandles } from './lib/channel/handle-pipe';
+import { COUNT_INTERVAL_MS, type Order } from './lib/channel/messages';
+import { parseWorkerArgv } from './lib/worker/settings';
 import type { HandleError } from './lib/errors';
-import { RawTransport } from './lib/http/raw-transport';
-import { Responder, type ConnectionObserver, type HttpConnection } from './lib/http/responder';
-import { SocketTransport } from './lib/http/socket-transport';
-import {
-  COUNT_INTERVAL_MS, parseMasterMessage, parseWorkerArgv, type MasterMessage, type WorkerMessage,
-} from './lib/ipc';
-import { receiveHandoffs } from './lib/models/handoff-pipe';
+import { Connections } from './lib/worker/connections';
 
 const settings = parseWorkerArgv(process.argv.slice(2));
 assertInternals();
-const counts = { connections: 0, requests: 0 };
-/** Open connections, so a drain knows what to finish. */
-const open = new Set<HttpConnection>();
+const connections = new Connections(settings, () => finishDrain());
+const master = new ControlToMaster((order, handle) => (orders[order.type] as (order: Order, handle: unknown) => void)(order, handle));
 /** What this worker listens on, if it listens itself: closed when it drains. */
 let stopListening: (() => void) | null = null;
 let draining = false;
-/** We told the master we are done: a channel that closes now is its answer, not its death. */
-let reportedDrained = false;
 /** rr-pipelined: handles may still be in our pipe until the master's FIN after the last one. */
-let handoffPipeOpen = false;
-/** Draining: connections may still be on the IPC channel until the master says `nothing-more`. */
-let awaitingNothingMore = false;
-
-const observer: ConnectionObserver = {
-  requestServed: () => void counts.requests++,
-  connectionClosed(connection) {
-    open.delete(connection);
-    finishDrain();
-  },
-};
-const responder = new Responder({ ...settings }, observer);
-
-function tell(message: WorkerMessage): void {
-  // The channel may close under us (the master died): 'disconnect' ends this process shortly.
-  if (process.connected) process.send!(message, () => {});
-}
-
-/** Every connection, however it came: counted, then served on the transport this worker was told to use. */
-function serve(clientHandle: ClientHandle): void {
-  counts.connections++;
-  const transport = settings.transport === 'raw'
-    ? new RawTransport(clientHandle) : new SocketTransport(socketFromClientHandle(clientHandle));
-  const connection = responder.serve(transport);
-  open.add(connection);
-  if (draining) connection.drain();
-}
+let pipeOpen = false;
+/** The master's `finish`: nothing more will come. `drained` answers it. */
+let finish: Order | null = null;
+/** We said `drained`: a channel that closes now is the master's answer, not its death. */
+let reportedDrained = false;
 
 /**
- * Stop accepting, let each connection finish (lib/http/responder.ts, drain), then report and go. On a
- * shared socket, closing our copy of the fd leaves the socket listening in the master and in the other
- * workers: the kernel keeps queuing connections for them, and none is lost.
+ * Stop accepting, let each connection finish, then report and go. On a shared socket, closing our copy
+ * of the fd leaves the socket listening in the master and in the other workers: the kernel keeps
+ * queuing connections for them, and none is lost.
  */
-function drain(): void {
+function drain(order: Order): void {
   draining = true;
   stopListening?.();
   stopListening = null;
-  awaitingNothingMore = true;
-  tell({ type: 'stopped-accepting' });
-  for (const connection of open) connection.drain();
-  finishDrain();
+  master.answer(order, { type: 'stopped' });
+  connections.drain();
 }
 
 /**
  * Once a draining worker has no connection left, it reports and waits for the master to close the
- * channel; it does not exit by itself. A connection can still be on its way until the master's
- * `nothing-more` (lib/ipc.ts): Node's cluster hands them out until the primary has read our server's
- * close, and lib/internal/cluster/child.js sends each one back, an answer the primary has to read
- * before the channel closes. So `drained` waits for `nothing-more`, and when the channel closes,
- * nothing more can come, and a connection that did come is finished or handed back first.
+ * channel; it does not exit by itself. A connection can still be on its way until the master's `finish`
+ * (lib/supervisor/drain.ts), so `drained` waits for it; when the channel closes, nothing more can come,
+ * and a connection that did come is finished or handed back first.
  */
 function finishDrain(): void {
-  if (!draining || open.size > 0 || handoffPipeOpen || awaitingNothingMore) return;
+  if (!draining || connections.size > 0 || pipeOpen || !finish) return;
   if (!process.connected) return process.exit(0);
   reportedDrained = true;
-  tell({ type: 'drained', ...counts });
+  master.answer(finish, { type: 'drained', ...connections.counts });
 }
 
-/** Node's cluster: an ordinary net.Server, whose listen() in a cluster worker asks the primary. */
-function listenNet({ host, port, backlog }: Extract<MasterMessage, { type: 'listen-net' }>): void {
-  const server = net.createServer();
-  stopListening = () => server.close();
-  server.once('error', (error: NodeJS.ErrnoException) => tell({
-    type: 'listen-failed', syscall: error.syscall ?? 'listen', errno: error.errno ?? -os.constants.errno.EINVAL, host, port,
-  }));
-  server.listen({ host, port, backlog }, () => {
-    takeConnections(server, serve);
-    tell({ type: 'ready' });
-  });
+/** A listen() that failed, as data: errors cross to the master as an errno (lib/errors.ts makes it an Error). */
+function failed(order: Order, error: HandleError | NodeJS.ErrnoException, host: string, port: number): void {
+  master.answer(order, { type: 'failed', syscall: error.syscall ?? 'listen', errno: Number(error.errno ?? -os.constants.errno.EINVAL), host, port });
 }
 
-/** What each message from the master means, in one table (like Node's primary.js methodMessageMapping). */
-const onMessage: { [T in MasterMessage['type']]: (message: Extract<MasterMessage, { type: T }>, received: unknown) => void } = {
-  listen(message, received) {
-    const handle = asServerHandle(received);
+/** What each order from the master means, in one table (like Node's primary.js methodMessageMapping). */
+const orders: { [T in Order['type']]: (order: Extract<Order, { type: T }>, received: unknown) => void } = {
+  listen(order, received) {
+    const handle: ServerHandle | null = asServerHandle(received);
     if (!handle) return;
     try {
-      listen(handle, message.backlog, serve);
+      listen(handle, order.backlog, (clientHandle) => connections.serve(clientHandle));
       stopListening = () => closeHandle(handle);
-      tell({ type: 'ready' });
+      master.answer(order, { type: 'started' });
     } catch (error) {
       // EADDRINUSE is caught in the master (see bindServerHandle); this is for what only listen() knows.
-      const { syscall, errno } = error as HandleError;
       const { address, port } = boundAddress(handle);
-      tell({ type: 'listen-failed', syscall, errno, host: address, port });
+      failed(order, error as HandleError, address, port);
     }
   },
-  'await-connections': () => tell({ type: 'ready' }),
-  connection(_message, received) {
+  'listen-net'(order) {
+    // Node's cluster: an ordinary net.Server, whose listen() in a cluster worker asks the primary.
+    const server = net.createServer();
+    stopListening = () => server.close();
+    server.once('error', (error: NodeJS.ErrnoException) => failed(order, error, order.host, order.port));
+    server.listen({ host: order.host, port: order.port, backlog: order.backlog }, () => {
+      takeConnections(server, (clientHandle) => connections.serve(clientHandle));
+      master.answer(order, { type: 'started' });
+    });
+  },
+  'await-connections': (order) => master.answer(order, { type: 'started' }),
+  'read-pipe'(order) {
+    pipeOpen = true;
+    receiveHandles((clientHandle) => connections.serve(clientHandle), () => {
+      pipeOpen = false;
+      finishDrain();
+    });
+    master.answer(order, { type: 'started' });
+  },
+  take(order, received) {
     const clientHandle = asClientHandle(received);
     if (!clientHandle) return;
     // The master holds its copy of the handle until this says we have it.
-    tell({ type: 'accepted' });
-    serve(clientHandle);
+    master.answer(order, { type: 'taken' });
+    connections.serve(clientHandle);
   },
-  'open-handoff-pipe'(message) {
-    handoffPipeOpen = true;
-    receiveHandoffs(message.fd, serve, () => {
-      handoffPipeOpen = false;
-      finishDrain();
-    });
-    tell({ type: 'ready' });
-  },
-  'listen-net': listenNet,
   drain,
-  'nothing-more'() {
-    awaitingNothingMore = false;
+  finish(order) {
+    finish = order;
     finishDrain();
   },
 };
-
-process.on('message', (raw: unknown, received: unknown) => {
-  const message = parseMasterMessage(raw);
-  if (message) (onMessage[message.type] as (message: MasterMessage, received: unknown) => void)(message, received);
-});
 
 /**
  * A worker dying of an uncaught exception still says how far it got: the monitor runs before Node
@@ -164,20 +128,21 @@ process.on('message', (raw: unknown, received: unknown) => {
  * synchronously before queuing it, uv__write in deps/uv/src/unix/stream.c). SIGKILL gives no such chance:
  * then the master keeps the count from the last report.
  */
-process.on('uncaughtExceptionMonitor', () => tell({ type: 'count', ...counts }));
+process.on('uncaughtExceptionMonitor', () => master.tell({ type: 'counted', ...connections.counts }));
 
 /** Unasked counts for the master's live views; unref'd, so they never keep the worker alive. */
 let reported = -1;
 setInterval(() => {
-  if (counts.requests + counts.connections === reported) return;
-  reported = counts.requests + counts.connections;
-  tell({ type: 'count', ...counts });
+  const { connections: accepted, requests } = connections.counts;
+  if (accepted + requests === reported) return;
+  reported = accepted + requests;
+  master.tell({ type: 'counted', ...connections.counts });
 }, COUNT_INTERVAL_MS).unref();
 
-// The master's end of the IPC channel closed: it died, and we go now; or it has our drained report, and
-// we go once the last connection is done.
+// The master's end of the control channel closed: it died, and we go now; or it has our drained report,
+// and we go once the last connection is done.
 process.on('disconnect', () => {
-  if (!reportedDrained || open.size === 0) process.exit(0);
+  if (!reportedDrained || connections.size === 0) process.exit(0);
 });
 // Ctrl-C signals the whole process group; the master decides when we stop, after taking our count.
 process.on('SIGINT', () => {});

@@ -20,12 +20,12 @@ export class UsageError extends HandoffError {
   readonly code = 'HANDOFF_USAGE';
 }
 
-/** A Node internal the kit depends on is gone or changed shape (lib/binding.ts is the one file to adapt). */
+/** A Node internal the kit depends on is gone or changed shape (lib/binding/ is the one folder to adapt). */
 export class MissingInternalError extends HandoffError {
   readonly code = 'HANDOFF_MISSING_INTERNAL';
   constructor(what: string) {
-    super(`${what} is missing in Node ${process.version}; handoff was written against Node 20, 22, 24 ` +
-      'and 26, and lib/binding.ts is the one file to adapt');
+    super(`${what} is missing in Node ${process.version}; handoff is checked on Node 20, 24 and 26, ` +
+      'and lib/binding/ is the one folder to adapt');
   }
 }
 

@@ -76,31 +76,39 @@ export function parseEvent(line: string): MasterEvent | null {
 }
 
 /**
+ * Whether a person hears of the event as it happens: a worker that exits because it was told to (a
+ * drain, a stop) is no news. The console and the dashboard's log show the same ones.
+ */
+export function isNews(event: MasterEvent): boolean {
+  return event.type !== 'worker-exited' || event.restartInMs !== null;
+}
+
+/**
  * The sentence a person reads for each event that goes to stderr (listening and report are printed in
  * full by the master and lib/report/report.ts).
  */
 export function describeEvent(event: Exclude<MasterEvent, ReportEvent | { type: 'listening' }>): string {
   switch (event.type) {
     case 'worker-ready':
-      return `worker ${event.slot} (pid ${event.pid}) is ready`;
+      return `slot ${event.slot}: worker ${event.pid} is ready`;
     case 'worker-exited': {
       const how = event.signal ? `signal ${event.signal}` : `code ${event.code}`;
-      if (event.restartInMs === null) return `worker ${event.slot} (pid ${event.pid}) exited with ${how}`;
-      return `worker ${event.slot} (pid ${event.pid}) exited with ${how}; forking a replacement` + (event.restartInMs
+      if (event.restartInMs === null) return `slot ${event.slot}: worker ${event.pid} exited with ${how}`;
+      return `slot ${event.slot}: worker ${event.pid} exited with ${how}; forking a replacement` + (event.restartInMs
         ? ` in ${event.restartInMs} ms (it died ${event.livedMs} ms after its start: a crash loop is slowed down)` : '');
     }
     case 'worker-listen-failed':
-      return `worker ${event.slot} (pid ${event.pid}) could not listen: ${event.code}`;
+      return `slot ${event.slot}: worker ${event.pid} could not listen: ${event.code}`;
     case 'restart-started':
       return 'SIGHUP: rolling restart, one worker at a time';
     case 'restart-step':
-      return `worker ${event.slot}: pid ${event.pid} serving, draining pid ${event.draining}`;
+      return `slot ${event.slot}: worker ${event.pid} serving, draining worker ${event.draining}`;
     case 'restart-done':
       return `rolling restart done; worker pids ${event.pids.join(' ')}`;
     case 'restart-abandoned':
-      return `worker ${event.slot}'s replacement (pid ${event.pid}) did not start; restart abandoned`;
+      return `slot ${event.slot}: the replacement, worker ${event.pid}, did not start; restart abandoned`;
     case 'drain-timeout':
-      return `worker ${event.slot} (pid ${event.pid}) did not drain in ${event.drainTimeoutMs} ms; killing it`;
+      return `slot ${event.slot}: worker ${event.pid} did not drain in ${event.drainTimeoutMs} ms; killing it`;
     case 'stopping':
       return event.ready ? `${event.signal}: draining the workers` : `${event.signal} before every worker was ready; stopping them`;
     case 'warning':

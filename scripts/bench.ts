@@ -3,10 +3,10 @@
  *   [--transports raw,socket] [--workers 2,4,8] [-c 1,10,100] [--keep-alive no|yes|both] [--perf]`
  *
  * Every model on each transport, and three baselines (nginx `return 200`, the article's own code, cluster
- * + http), across concurrency, keep-alive and worker counts (lib/measure/bench.ts). Runs are interleaved:
+ * + http), across concurrency, keep-alive and worker counts (tools/measure/bench.ts). Runs are interleaved:
  * round 1 runs every cell once, then round 2, ..., so a slow minute on a shared machine lands on every
  * target alike, and each figure is the median of its cell's runs. --perf adds one more round that counts
- * failed accept4() calls under perf; it gives no CPU figure (lib/measure/bench.ts says why). Writes into --out:
+ * failed accept4() calls under perf; it gives no CPU figure (tools/measure/bench.ts says why). Writes into --out:
  *   results.json   every run, with the machine, the Node version and the settings;
  *   results.md     medians per cell: req/s, CPU µs per request, p99, max/min, Jain, wake-ups and failed accepts;
  *   *.svg          the split per model, req/s, CPU per request and p99 per target (4 workers, -c100), and
@@ -20,13 +20,13 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { transportNames, type TransportName } from '../lib/http/transport';
-import { hasAb } from '../lib/measure/ab';
-import { BASELINES, cellName, nodeForTarget, runCell, type Cell, type CellRun } from '../lib/measure/bench';
-import { barChart, lineChart } from '../lib/measure/charts';
-import { perfProblem } from '../lib/measure/herd';
+import { parseTransport, transportNames, type TransportName } from '../lib/http/transports';
+import { hasAb } from '../tools/measure/ab';
+import { BASELINES, cellName, nodeForTarget, runCell, type Cell, type CellRun } from '../tools/measure/bench';
+import { barChart, lineChart } from '../tools/measure/charts';
+import { perfProblem } from '../tools/measure/herd';
 import { modelNames } from '../lib/models/names';
-import { ROOT } from '../lib/paths';
+import { ROOT } from '../lib/os/paths';
 
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -168,7 +168,7 @@ async function main(): Promise<void> {
   const runs = Number(values.runs ?? (quick ? 1 : 3));
   const requests = Number(values.n ?? (quick ? 2000 : 5000));
   const wanted = values.targets?.split(',') ?? (quick ? ['shared', 'rr', 'rr-pipelined', 'reuseport', 'cluster-rr', ...BASELINES] : [...modelNames, ...BASELINES]);
-  const transports = (values.transports?.split(',') ?? (quick ? ['raw'] : [...transportNames])) as TransportName[];
+  const transports = (values.transports?.split(',') ?? (quick ? ['raw'] : [...transportNames])).map((name) => parseTransport(name, '--transports'));
   const useAb = hasAb();
   const perf = values.perf ? perfProblem() : 'failed accepts not counted (--perf counts them)';
   const machine = { cores: os.cpus().length, cpu: os.cpus()[0]?.model ?? '', kernel: os.release(), memoryGiB: Math.round(os.totalmem() / 2 ** 30) };

@@ -2,16 +2,16 @@
  * scripts/chaos.ts — `npm run chaos -- [--model M|all] [--transport raw|socket] [--seconds 20] [--every 250] [-c 50]`
  *
  * Starts `node master.js --model M` on a free port, loads it with new connections for the given time
- * while a random worker gets SIGKILL every --every ms (lib/measure/chaos.ts), then stops it and prints,
+ * while a random worker gets SIGKILL every --every ms (tools/measure/chaos.ts), then stops it and prints,
  * per model: requests, failures beside the connections that were inside the killed workers, the
  * slowest recovery, and whether the workers' counts add up to what the client received.
  */
 import { parseArgs } from 'node:util';
-import { RecoveryClock, runChaos } from '../lib/measure/chaos';
-import { startServer } from '../lib/measure/server';
+import { RecoveryClock, runChaos } from '../tools/measure/chaos';
+import { startServer } from '../tools/measure/server';
 import { nodeForReusePort } from '../lib/models/reuseport';
 import { modelNames } from '../lib/models/names';
-import { MASTER } from '../lib/paths';
+import { MASTER } from '../lib/os/paths';
 
 async function chaosOf(model: string, transport: string, seconds: number, everyMs: number, concurrency: number): Promise<string> {
   const node = model === 'reuseport' ? nodeForReusePort() : process.execPath;

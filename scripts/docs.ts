@@ -1,25 +1,28 @@
 /**
  * scripts/docs.ts — `npm run docs [-- --out docs]`: the kit's source as annotated pages, in reading order.
  *
- * One page per TypeScript file (lib/docs/annotated.ts lays it out), in the order a newcomer should read
- * them: the two entry points, the models, the one file that touches Node internals, the HTTP, the
- * supervisor, then the rest, and a table of contents. Open docs/index.html in a browser.
+ * One page per TypeScript file (tools/docs/annotated.ts lays it out), in the order a newcomer should read
+ * them: the two entry points, the models, the channels, the one folder that touches Node internals, the
+ * HTTP, the supervisor, then the rest, and a table of contents. Open docs/index.html in a browser.
  */
 import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { pageName, renderIndex, renderPage, summary } from '../lib/docs/annotated';
-import { ROOT } from '../lib/paths';
+import { pageName, renderIndex, renderPage, renderProse, summary } from '../tools/docs/annotated';
+import { ROOT } from '../lib/os/paths';
 
 /** The story first; what is not listed follows, folder by folder, in name order. */
 const READING_ORDER = [
   'master.ts', 'worker.ts',
-  'lib/models/model.ts', 'lib/models/shared.ts', 'lib/models/rr.ts', 'lib/models/rr-idle.ts', 'lib/models/rr-pipelined.ts',
-  'lib/models/handoff-pipe.ts', 'lib/models/reuseport.ts', 'lib/models/nginx.ts', 'lib/models/cluster.ts',
-  'lib/binding.ts',
+  'lib/models/model.ts', 'lib/models/shared.ts', 'lib/models/master-accepts.ts', 'lib/models/rr.ts', 'lib/models/rr-free.ts',
+  'lib/models/rr-pipelined.ts', 'lib/models/reuseport.ts', 'lib/models/nginx.ts', 'lib/models/cluster.ts',
+  'lib/channel/messages.ts', 'lib/channel/control.ts', 'lib/channel/handle-pipe.ts',
+  'lib/binding/internals.ts', 'lib/binding/tcp.ts', 'lib/binding/stream.ts', 'lib/binding/pipe.ts', 'lib/binding/channel.ts',
+  'lib/worker/connections.ts',
   'lib/http/transport.ts', 'lib/http/raw-transport.ts', 'lib/http/socket-transport.ts', 'lib/http/responder.ts',
   'lib/http/responses.ts', 'lib/http/head.ts', 'lib/http/body.ts', 'lib/http/deadlines.ts',
-  'lib/supervisor.ts', 'lib/restart-policy.ts', 'lib/ipc.ts', 'lib/events.ts', 'lib/errors.ts',
+  'lib/supervisor/supervisor.ts', 'lib/supervisor/drain.ts', 'lib/supervisor/rolling-restart.ts', 'lib/supervisor/restart-policy.ts',
+  'lib/master/lifecycle.ts', 'lib/events.ts', 'lib/errors.ts',
 ];
 
 function sourceFiles(dir: string): string[] {
@@ -39,6 +42,8 @@ th.prose, td.prose { width: 38%; vertical-align: top; padding: 8px 24px; text-al
 th.code, td.code { vertical-align: top; padding: 8px 16px; background: #f8f9fb; }
 td.code pre { margin: 0; white-space: pre-wrap; font: 13px/1.45 ui-monospace, Menlo, Consolas, monospace; }
 td.prose code { font-size: 13px; background: #f1f3f6; padding: 0 3px; border-radius: 3px; }
+td.prose pre { background: #f1f3f6; padding: 6px 8px; border-radius: 4px; overflow-x: auto; }
+td.prose pre code { padding: 0; }
 tr { border-bottom: 1px solid #eef0f4; }
 h1 { font-size: 20px; }
 a.import { text-decoration: underline dotted; }
@@ -48,7 +53,7 @@ body.index li { margin: 4px 0; }
 
 function main(): void {
   const { values } = parseArgs({ options: { out: { type: 'string', default: path.join(ROOT, 'docs') } } });
-  const all = [...sourceFiles('lib'), ...sourceFiles('scripts')];
+  const all = [...sourceFiles('lib'), ...sourceFiles('tools'), ...sourceFiles('scripts')];
   const files = [...READING_ORDER, ...all.filter((file) => !READING_ORDER.includes(file))];
   const theme = readFileSync(require.resolve('highlight.js/styles/github.css'), 'utf8');
   const pages = files.map((file) => ({ file, href: pageName(file), title: file }));
@@ -60,6 +65,7 @@ function main(): void {
     summaries.push({ ...page, summary: summary(source) });
   }
   writeFileSync(path.join(values.out, 'index.html'), renderIndex(summaries, CSS));
+  writeFileSync(path.join(values.out, 'glossary.html'), renderProse('glossary', readFileSync(path.join(ROOT, 'notes', 'glossary.md'), 'utf8'), CSS));
   console.log(`docs: ${pages.length} pages and an index in ${values.out}/; open ${path.join(values.out, 'index.html')}`);
 }
 

@@ -1,18 +1,18 @@
 /**
  * scripts/herd.ts — `npm run herd -- [--targets shared,rr,reuseport] [--transport raw] [-c 1,10,100] [-n 2000] [--workers 4]`
  *
- * The herd meter on its own: for each model and concurrency, one ab run (lib/measure/bench.ts) and, for
+ * The herd meter on its own: for each model and concurrency, one ab run (tools/measure/bench.ts) and, for
  * the master and every worker, the connections it got, how often its event loop was woken and how many
- * of its accept4() calls failed with EAGAIN (lib/measure/herd.ts); and for the whole server, the CPU it
+ * of its accept4() calls failed with EAGAIN (tools/measure/herd.ts); and for the whole server, the CPU it
  * spent per request, from a second run of the same cell without perf (tracing a syscall slows every
- * syscall of the traced process: lib/measure/bench.ts). reuseport runs on HANDOFF_REUSEPORT_NODE when
+ * syscall of the traced process: tools/measure/bench.ts). reuseport runs on HANDOFF_REUSEPORT_NODE when
  * this Node is older than 22.12.
  */
 import { parseArgs } from 'node:util';
-import type { TransportName } from '../lib/http/transport';
-import { hasAb } from '../lib/measure/ab';
-import { nodeForTarget, runCell } from '../lib/measure/bench';
-import { perfProblem } from '../lib/measure/herd';
+import { parseTransport } from '../lib/http/transports';
+import { hasAb } from '../tools/measure/ab';
+import { nodeForTarget, runCell } from '../tools/measure/bench';
+import { perfProblem } from '../tools/measure/herd';
 
 const per = (count: number | null, connections: number) => (count === null || connections === 0 ? '–' : (count / connections).toFixed(2));
 
@@ -26,6 +26,7 @@ async function main(): Promise<void> {
       workers: { type: 'string', default: '4' },
     },
   });
+  const transport = parseTransport(values.transport);
   const problem = perfProblem();
   if (problem) console.log(`herd: ${problem}`);
   console.log('| model | -c | process | connections | wake-ups | EAGAIN accepts | wake-ups/conn | EAGAIN/conn | CPU µs/req |');
@@ -37,7 +38,7 @@ async function main(): Promise<void> {
       continue;
     }
     for (const concurrency of values.c.split(',').map(Number)) {
-      const cell = { target, transport: values.transport as TransportName, workers: Number(values.workers), concurrency, keepAlive: false };
+      const cell = { target, transport, workers: Number(values.workers), concurrency, keepAlive: false };
       const run = await runCell(cell, Number(values.n), node, hasAb(), problem === null);
       // A run under perf has no CPU figure; without perf, the one run has both.
       const { cpuMicrosPerRequest } = problem === null ? await runCell(cell, Number(values.n), node, hasAb(), false) : run;

@@ -1,10 +1,10 @@
 /**
  * scripts/load.ts — `npm run load -- [-n 10000] [-c 100] [-k] [--json] URL`, ab's flags with ab's
- * meaning, on undici (lib/measure/load.ts). Prints an ab-like summary and the distribution by x-slot;
+ * meaning, on undici (tools/measure/load.ts). Prints an ab-like summary and the distribution by x-slot;
  * with --json, one JSON object instead (requestsPerSecond, slots, latency, failures).
  */
 import { parseArgs } from 'node:util';
-import { runLoad, REQUEST_TIMEOUT_MS, type LoadRun } from '../lib/measure/load';
+import { runLoad, REQUEST_TIMEOUT_MS, type LoadRun } from '../tools/measure/load';
 import { distributionLines } from '../lib/report/report';
 
 const USAGE = 'usage: npm run load -- [-n requests] [-c concurrency] [-k] [--json] [--timeout ms] URL';

@@ -1,18 +1,18 @@
 /**
- * scripts/profile.ts — `npm run profile -- <doctor|flame|bubbleprof> [--model shared|rr|rr-idle|rr-pipelined]
+ * scripts/profile.ts — `npm run profile -- <doctor|flame|bubbleprof> [--model shared|rr|rr-free|rr-pipelined]
  *   [--transport raw|socket] [-n N] [-c C]`
  *
  * Runs clinic on the process that really does the work under load. clinic follows only the process it
  * starts (clinicjs/node-clinic#387), so that process has to be the right one:
- *   - shared: scripts/serve-one.js, one process doing what a shared-model worker does;
- *   - rr, rr-idle, rr-pipelined: master.js itself, since the master accepts every connection and
+ *   - shared: dist/scripts/serve-one.js, one process doing what a shared-model worker does;
+ *   - rr, rr-free, rr-pipelined: master.js itself, since the master accepts every connection and
  *     sendmsg()s it on.
  *     Its workers must not load clinic too: clinic injects itself through NODE_OPTIONS, which forked
  *     processes inherit, so we hand the workers the NODE_OPTIONS we had (HANDOFF_WORKER_NODE_OPTIONS).
  *
- * After flame it also prints the widest boxes of the graph as text (lib/flame.ts).
+ * After flame it also prints the widest boxes of the graph as text (tools/measure/flame.ts).
  *
- * Both targets speak the master's events (--json, lib/events.ts). We wait for the `listening` event, run ab (or scripts/load.js without ab), then do what
+ * Both targets speak the master's events (--json, lib/events.ts). We wait for the `listening` event, run ab (or dist/scripts/load.js without ab), then do what
  * Ctrl-C in a terminal does: SIGINT to the whole process group, clinic and its target (and the rr
  * master's workers, which leave stopping to their master). Signalling clinic alone is not enough:
  * doctor relays the signal, but flame (0x, platform/v8.js `softClose`) only waits for a target that the
@@ -28,10 +28,11 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs, promisify } from 'node:util';
 import { parseEvent } from '../lib/events';
-import { transportNames } from '../lib/http/transport';
-import { formatFlameSummary, readFlameSamples, summarizeFlame } from '../lib/measure/flame';
-import { compiled, MASTER, ROOT } from '../lib/paths';
-import { isRunning } from '../lib/procfs';
+import { parseTransport } from '../lib/http/transports';
+import { UsageError } from '../lib/errors';
+import { formatFlameSummary, readFlameSamples, summarizeFlame } from '../tools/measure/flame';
+import { compiled, MASTER, ROOT } from '../lib/os/paths';
+import { isRunning } from '../lib/os/procfs';
 import { formatReport } from '../lib/report/report';
 
 const TOOLS = ['doctor', 'flame', 'bubbleprof'];
@@ -39,7 +40,7 @@ const masterWith = (model: string) => [MASTER, '--json', '--model', model, '--wo
 const TARGETS: Record<string, string[]> = {
   shared: [compiled('scripts/serve-one'), '--port', '0'],
   rr: masterWith('rr'),
-  'rr-idle': masterWith('rr-idle'),
+  'rr-free': masterWith('rr-free'),
   'rr-pipelined': masterWith('rr-pipelined'),
 };
 /**
@@ -49,7 +50,7 @@ const TARGETS: Record<string, string[]> = {
  */
 const OTHER_MODELS = 'reuseport, nginx and cluster-none workers do what --model shared profiles; cluster-rr cannot ' +
   'run under clinic (cluster.fork throws)';
-const USAGE = 'usage: npm run profile -- <doctor|flame|bubbleprof> [--model shared|rr|rr-idle|rr-pipelined] [--transport raw|socket] ' +
+const USAGE = 'usage: npm run profile -- <doctor|flame|bubbleprof> [--model shared|rr|rr-free|rr-pipelined] [--transport raw|socket] ' +
   '[-n 20000] [-c 50] [--dest .clinic]';
 
 function fail(line: string, code: number): never {
@@ -57,7 +58,7 @@ function fail(line: string, code: number): never {
   process.exit(code);
 }
 
-/** ab (or scripts/load.js without it) against the target; prints one line with its rate and failures. */
+/** ab (or dist/scripts/load.js without it) against the target; prints one line with its rate and failures. */
 async function driveLoad(url: string, total: string, concurrency: string): Promise<void> {
   const hasAb = spawnSync('sh', ['-c', 'command -v ab']).status === 0;
   const [command, args] = hasAb
@@ -102,14 +103,18 @@ async function main(): Promise<void> {
   const [tool] = positionals;
   if (!tool || !TOOLS.includes(tool)) fail(USAGE, 2);
   const target = TARGETS[values.model];
-  if (!target) fail(`--model must be shared, rr, rr-idle or rr-pipelined, not '${values.model}': ${OTHER_MODELS}`, 2);
-  if (!(transportNames as readonly string[]).includes(values.transport)) {
-    fail(`--transport must be ${transportNames.join(' or ')}, not '${values.transport}'`, 2);
+  if (!target) fail(`--model must be shared, rr, rr-free or rr-pipelined, not '${values.model}': ${OTHER_MODELS}`, 2);
+  let transport;
+  try {
+    transport = parseTransport(values.transport);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    fail(error.message, 2);
   }
 
   // --no-open: clinic would start a browser through xdg-open, detached, and leave it running.
   const clinic = spawn(process.execPath, [require.resolve('clinic/bin.js'), tool, '--no-open', '--dest', values.dest, '--',
-    process.execPath, ...target, '--transport', values.transport], {
+    process.execPath, ...target, '--transport', transport], {
     stdio: ['ignore', 'pipe', 'inherit'],
     // A process group of its own, like a terminal's foreground job, so one kill(-pgid) reaches them all.
     detached: true,

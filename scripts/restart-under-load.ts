@@ -10,8 +10,8 @@
  */
 import { spawn } from 'node:child_process';
 import { parseArgs } from 'node:util';
-import { startServer } from '../lib/measure/server';
-import { MASTER } from '../lib/paths';
+import { startServer } from '../tools/measure/server';
+import { MASTER } from '../lib/os/paths';
 
 const AFTER_RESTART_MS = 1000;
 

@@ -9,12 +9,12 @@
  * `node dist/scripts/serve-one.js [--port 3000] [--transport raw|socket]`
  */
 import { parseArgs } from 'node:util';
-import { assertInternals, bindServerHandle, boundAddress, closeHandle, listen, socketFromClientHandle } from '../lib/binding';
-import { DEFAULT_BACKLOG } from '../lib/cli';
+import { assertInternals } from '../lib/binding/internals';
+import { bindServerHandle, boundAddress, closeHandle, listen } from '../lib/binding/tcp';
 import { formatEvent } from '../lib/events';
-import { RawTransport } from '../lib/http/raw-transport';
 import { Responder } from '../lib/http/responder';
-import { SocketTransport } from '../lib/http/socket-transport';
+import { openTransport, parseTransport } from '../lib/http/transports';
+import { DEFAULT_BACKLOG } from '../lib/master/cli';
 import { buildReport } from '../lib/report/report';
 
 const { values } = parseArgs({
@@ -23,6 +23,7 @@ const { values } = parseArgs({
     transport: { type: 'string', default: 'raw' },
   },
 });
+const transport = parseTransport(values.transport);
 assertInternals();
 const handle = bindServerHandle(values.host, Number(values.port));
 const counts = { connections: 0, requests: 0 };
@@ -30,16 +31,16 @@ const responder = new Responder({ slot: 0, headTimeoutMs: 10_000, idleTimeoutMs:
   { requestServed: () => void counts.requests++, connectionClosed: () => {} });
 listen(handle, DEFAULT_BACKLOG, (clientHandle) => {
   counts.connections++;
-  responder.serve(values.transport === 'socket' ? new SocketTransport(socketFromClientHandle(clientHandle)) : new RawTransport(clientHandle));
+  responder.serve(openTransport(transport, clientHandle));
 });
 console.log(formatEvent({
-  type: 'listening', url: `http://${values.host}:${boundAddress(handle).port}/`, model: 'serve-one', transport: values.transport,
+  type: 'listening', url: `http://${values.host}:${boundAddress(handle).port}/`, model: 'serve-one', transport,
   backlog: DEFAULT_BACKLOG, pids: [], masterPid: process.pid, readyMs: Math.round(process.uptime() * 1000), node: process.version, dashboard: null,
 }));
 
 const stop = () => {
   closeHandle(handle);
-  console.log(formatEvent(buildReport('serve-one', values.transport, [{ slot: 0, pid: process.pid, replaced: false, ...counts }])));
+  console.log(formatEvent(buildReport('serve-one', transport, [{ slot: 0, pid: process.pid, replaced: false, ...counts }])));
   process.exit(0);
 };
 process.once('SIGINT', stop);

@@ -5,7 +5,7 @@
  * every open page twice a second with server-sent events (one long HTTP response of `data:` lines, the
  * EventSource API on the other end): each slot's connections so far and its rate over the last second,
  * its pid and the pids it replaced, the running max/min and Jain's index, and the herd where /proc can
- * count it (each process's event-loop wake-ups per connection, lib/procfs.ts). `GET /state` answers the
+ * count it (each process's event-loop wake-ups per connection, lib/os/procfs.ts). `GET /state` answers the
  * report as it stands, in the shape `--json` prints at the end (lib/events.ts). The dashboard is the
  * master's own HTTP, not the kit's: node:http is the right tool for it, and it never sees the workers'
  * traffic. It stops with the master.
@@ -13,13 +13,12 @@
 import http from 'node:http';
 import { HandleError } from '../errors';
 import type { MasterEvent, ReportEvent } from '../events';
-import { describeEvent } from '../events';
-import { voluntarySwitches } from '../procfs';
+import { describeEvent, isNews } from '../events';
+import { voluntarySwitches } from '../os/procfs';
+import { FRAME_INTERVAL_MS } from '../report/live';
 import { RateMeter } from '../report/rates';
 import { PAGE } from './page';
 
-/** Twice a second, like --live: the workers report every 100 ms, so the page lags the truth by that much. */
-export const FRAME_INTERVAL_MS = 500;
 const HOST = '127.0.0.1';
 /** The last lines of the master's log shown on the page. */
 const LOG_LINES = 8;
@@ -62,7 +61,7 @@ export class Dashboard {
   onEvent(event: MasterEvent): void {
     if (event.type === 'listening') {
       this.info = { url: event.url, model: event.model, transport: event.transport, backlog: event.backlog, node: event.node, masterPid: event.masterPid };
-    } else if (event.type !== 'report' && (event.type !== 'worker-exited' || event.restartInMs !== null)) {
+    } else if (event.type !== 'report' && isNews(event)) {
       this.log.push(`${new Date().toISOString().slice(11, 23)} ${describeEvent(event)}`);
       this.log.splice(0, this.log.length - LOG_LINES);
     }

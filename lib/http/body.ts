@@ -41,7 +41,7 @@ class LengthSkipper implements BodySkipper {
  * optional extensions; Node's llhttp refuses extensions past 16 KiB, and our head limit is 8 KiB.
  */
 const CHUNK_LINE_LIMIT = 4096;
-const CHUNK_SIZE = /^([0-9a-fA-F]{1,12})[ \t]*(;.*)?$/;
+const CHUNK_SIZE = /^([0-9a-fA-F]{1,12})([ \t]*;.*)?$/;
 
 /**
  * chunked-body = *chunk last-chunk trailer-section CRLF, chunk = size [ext] CRLF data CRLF.

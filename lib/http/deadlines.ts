@@ -8,7 +8,7 @@
  * one tick (a tenth of the shortest timeout) after it.
  */
 export interface Timed {
-  /** ms since the epoch (Date.now()), or Infinity for none. */
+  /** ms on the responder's clock (Date.now() in a worker), or Infinity for none. */
   deadline: number;
   onDeadline(now: number): void;
 }
@@ -21,14 +21,15 @@ export class Deadlines {
   private timer: NodeJS.Timeout | null = null;
   readonly tickMs: number;
 
-  constructor(shortestTimeoutMs: number) {
+  /** `now` is the clock deadlines are read on: Date.now, or a test's. */
+  constructor(shortestTimeoutMs: number, private readonly now: () => number = Date.now) {
     this.tickMs = Math.max(1, Math.floor(shortestTimeoutMs / TICKS));
   }
 
   watch(entry: Timed): void {
     this.watched.add(entry);
     // unref'd: open connections keep a worker alive through their handles, not through this timer.
-    this.timer ??= setInterval(() => this.tick(Date.now()), this.tickMs).unref();
+    this.timer ??= setInterval(() => this.tick(this.now()), this.tickMs).unref();
   }
 
   unwatch(entry: Timed): void {

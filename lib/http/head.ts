@@ -31,8 +31,24 @@ export type HeadResult =
   | { kind: 'head'; head: RequestHead; length: number };
 
 const INCOMPLETE: HeadResult = { kind: 'incomplete' };
+/**
+ * The methods this server recognizes: the ones llhttp knows (Node's `http.METHODS`, the same 35 on Node
+ * 20, 24 and 26). Another token is a method nobody here implements: 501 (RFC 9110 §9.1).
+ */
+export const METHODS: ReadonlySet<string> = new Set(['ACL', 'BIND', 'CHECKOUT', 'CONNECT', 'COPY', 'DELETE', 'GET', 'HEAD',
+  'LINK', 'LOCK', 'M-SEARCH', 'MERGE', 'MKACTIVITY', 'MKCALENDAR', 'MKCOL', 'MOVE', 'NOTIFY', 'OPTIONS', 'PATCH', 'POST',
+  'PROPFIND', 'PROPPATCH', 'PURGE', 'PUT', 'QUERY', 'REBIND', 'REPORT', 'SEARCH', 'SOURCE', 'SUBSCRIBE', 'TRACE', 'UNBIND',
+  'UNLINK', 'UNLOCK', 'UNSUBSCRIBE']);
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-const REQUEST_TARGET = /^[\x21-\x7e]+$/;
+/**
+ * A request-target in one of the forms a server takes (RFC 9112 §3.2): origin-form (`/path?query`),
+ * absolute-form (`http://host/path`: a scheme of letters, then a host that is not empty and starts as RFC 3986
+ * §3.2.2 lets a host start; RFC 9110 §4.2.1) or asterisk-form
+ * (`*`), in visible ASCII. Authority-form (`host:port`) belongs to CONNECT, which this server does not do.
+ */
+const REQUEST_TARGET = /^(\/[\x21-\x7e]*|[A-Za-z]+:\/\/[\w\-.~%!$&'()*+,;=[][\x21-\x7e]*|\*)$/;
+/** Optional white space around a field value (RFC 9110 §5.6.3): SP and HTAB, nothing else. */
+const OWS = /^[ \t]+|[ \t]+$/g;
 const VERSION = /^HTTP\/(\d)\.(\d)$/;
 /** Field values: visible ASCII, obs-text, and space or tab inside; never NUL, CR, LF or other controls. */
 const FIELD_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
@@ -73,6 +89,9 @@ function parseLines(lines: string[], length: number): HeadResult {
   if (parts.length !== 3) return fail(400, 'malformed request line');
   const [method, target, version] = parts as [string, string, string];
   if (!TOKEN.test(method)) return fail(400, 'malformed method');
+  if (!METHODS.has(method)) return fail(501, 'method not implemented');
+  // A 2xx answer to CONNECT tells the client its tunnel is open (RFC 9110 §9.3.6): this server opens none.
+  if (method === 'CONNECT') return fail(501, 'CONNECT not implemented');
   if (!REQUEST_TARGET.test(target)) return fail(400, 'malformed request target');
   const versionMatch = VERSION.exec(version);
   if (!versionMatch) return fail(400, 'malformed HTTP version');
@@ -93,7 +112,7 @@ function parseFields(fieldLines: string[]): Fields | string {
     const colon = line.indexOf(':');
     // Covers obs-fold (a line that starts with white space) and "Name : value": both are 400 (§5.1-5.2).
     if (colon === -1 || !TOKEN.test(line.slice(0, colon))) return 'malformed header field';
-    const value = line.slice(colon + 1).trim();
+    const value = line.slice(colon + 1).replace(OWS, '');
     if (!FIELD_VALUE.test(value)) return 'invalid character in header value';
     const name = line.slice(0, colon).toLowerCase();
     const values = fields.get(name);
@@ -105,7 +124,7 @@ function parseFields(fieldLines: string[]): Fields | string {
 
 function listTokens(fields: Fields, name: string): string[] {
   const values = fields.get(name) ?? [];
-  return values.flatMap((value) => value.split(',')).map((token) => token.trim().toLowerCase()).filter(Boolean);
+  return values.flatMap((value) => value.split(',')).map((token) => token.replace(OWS, '').toLowerCase()).filter(Boolean);
 }
 
 function framing(method: string, target: string, minorVersion: 0 | 1, fields: Fields, length: number): HeadResult {
@@ -129,9 +148,11 @@ function framing(method: string, target: string, minorVersion: 0 | 1, fields: Fi
     return head({ kind: 'chunked' });
   }
   if (!lengths) return head({ kind: 'none' });
-  const distinct = new Set(lengths.flatMap((value) => value.split(',')).map((value) => value.trim()));
-  const [only] = distinct;
-  if (distinct.size !== 1 || only === undefined || !DIGITS.test(only)) return fail(400, 'invalid Content-Length');
+  // RFC 9110 §8.6 lets a recipient accept a list of equal values (`5, 5`); llhttp, the parser of Node's
+  // http and of many proxies, refuses it, and two parsers that disagree on a body's length are how a
+  // request is smuggled. One value, or 400.
+  const [only, ...more] = lengths.flatMap((value) => value.split(',')).map((value) => value.replace(OWS, ''));
+  if (more.length > 0 || only === undefined || !DIGITS.test(only)) return fail(400, 'invalid Content-Length');
   const bodyLength = Number(only);
   return head(bodyLength === 0 ? { kind: 'none' } : { kind: 'length', length: bodyLength });
 }

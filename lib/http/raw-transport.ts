@@ -5,17 +5,31 @@
  * a buffer list, an event emitter with its listeners), a Buffer allocated for every read, a timer
  * refreshed on every read and write, and the async bookkeeping of every write request. What a server
  * that answers small requests needs is less: a read callback, a write that usually completes at once,
- * a FIN, a close. This is that, on the stream methods of the handle (lib/binding.ts): one object per
+ * a FIN, a close. This is that, on the stream methods of the handle (lib/binding/stream.ts): one object per
  * connection, which is also the handle's owner for every callback.
  *
  * State at a glance: `ended` (our FIN is queued or sent), `peerEnded` (theirs has arrived), `queued`
  * (writes the kernel has not taken yet), `closeWhenWritten` (close as soon as `queued` is 0), `closed`.
  */
+import type { ClientHandle } from '../binding/internals';
 import {
-  closeHandle, pauseReading, QUEUED, resumeReading, shutdown, startReading, UV_EOF, writeBytes, type ClientHandle,
-  type StreamOwner,
-} from '../binding';
+  pauseReading, QUEUED, resumeReading, shutdown, startReading, UV_EOF, writeBytes, type StreamOwner,
+} from '../binding/stream';
+import { closeHandle } from '../binding/tcp';
 import type { Transport, TransportReceiver } from './transport';
+
+/** What the transport does to its handle: lib/binding/'s functions, or a unit test's fakes. */
+export interface RawStream {
+  startReading(handle: ClientHandle, owner: StreamOwner): void;
+  pauseReading(handle: ClientHandle): void;
+  resumeReading(handle: ClientHandle): void;
+  /** WRITTEN (0), QUEUED (1), or a negative errno. */
+  writeBytes(handle: ClientHandle, bytes: Buffer): number;
+  /** 0, or a negative errno. */
+  shutdown(handle: ClientHandle): number;
+  closeHandle(handle: ClientHandle): void;
+}
+const BINDING: RawStream = { startReading, pauseReading, resumeReading, writeBytes, shutdown, closeHandle };
 
 export class RawTransport implements Transport, StreamOwner {
   private receiver: TransportReceiver | null = null;
@@ -26,16 +40,16 @@ export class RawTransport implements Transport, StreamOwner {
   private closeWhenWritten = false;
   private closed = false;
 
-  constructor(private readonly clientHandle: ClientHandle) {}
+  constructor(private readonly clientHandle: ClientHandle, private readonly stream: RawStream = BINDING) {}
 
   start(receiver: TransportReceiver): void {
     this.receiver = receiver;
-    startReading(this.clientHandle, this);
+    this.stream.startReading(this.clientHandle, this);
   }
 
   write(bytes: Buffer): boolean {
     if (this.closed) return false;
-    const status = writeBytes(this.clientHandle, bytes);
+    const status = this.stream.writeBytes(this.clientHandle, bytes);
     if (status === QUEUED) this.queued++;
     else if (status < 0) this.close();
     return status === 0;
@@ -46,7 +60,7 @@ export class RawTransport implements Transport, StreamOwner {
     if (bytes.length > 0) this.write(bytes);
     this.ended = true;
     // ENOTCONN: the peer is gone already; there is nobody to send a FIN to.
-    if (!this.closed && shutdown(this.clientHandle) < 0) this.close();
+    if (!this.closed && this.stream.shutdown(this.clientHandle) < 0) this.close();
   }
 
   /**
@@ -62,17 +76,17 @@ export class RawTransport implements Transport, StreamOwner {
   }
 
   pause(): void {
-    if (!this.closed) pauseReading(this.clientHandle);
+    if (!this.closed) this.stream.pauseReading(this.clientHandle);
   }
 
   resume(): void {
-    if (!this.closed) resumeReading(this.clientHandle);
+    if (!this.closed) this.stream.resumeReading(this.clientHandle);
   }
 
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    closeHandle(this.clientHandle);
+    this.stream.closeHandle(this.clientHandle);
     this.receiver!.onClosed();
   }
 
@@ -96,7 +110,7 @@ export class RawTransport implements Transport, StreamOwner {
     if (status < 0) return this.close();
     if (--this.queued > 0 || this.closed) return;
     if (this.closeWhenWritten) this.close();
-    else this.receiver!.onDrained();
+    else this.receiver!.onWritten();
   }
 
   afterShutdown(status: number): void {

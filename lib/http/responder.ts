@@ -64,9 +64,10 @@ export class Responder {
   readonly responses: Responses;
   readonly deadlines: Deadlines;
 
-  constructor(readonly options: ResponderOptions, readonly observer: ConnectionObserver) {
+  /** `now` is the clock every deadline is set and read on: Date.now, or a unit test's. */
+  constructor(readonly options: ResponderOptions, readonly observer: ConnectionObserver, readonly now: () => number = Date.now) {
     this.responses = new Responses(options.slot, options.idleTimeoutMs);
-    this.deadlines = new Deadlines(Math.min(options.headTimeoutMs, options.idleTimeoutMs));
+    this.deadlines = new Deadlines(Math.min(options.headTimeoutMs, options.idleTimeoutMs), now);
   }
 
   /** Serves HTTP on one connection until either side closes it. */
@@ -92,7 +93,7 @@ export class HttpConnection implements TransportReceiver, Timed {
   private readonly outgoing: Buffer[] = [];
 
   constructor(private readonly transport: Transport, private readonly responder: Responder) {
-    this.deadline = Date.now() + responder.options.idleTimeoutMs;
+    this.deadline = responder.now() + responder.options.idleTimeoutMs;
     responder.deadlines.watch(this);
     transport.start(this);
   }
@@ -109,7 +110,7 @@ export class HttpConnection implements TransportReceiver, Timed {
     }
     if (this.closing) return;
     this.flush();
-    if (!this.partialHead && !this.blocked) this.deadline = Date.now() + this.responder.options.idleTimeoutMs;
+    if (!this.partialHead && !this.blocked) this.deadline = this.responder.now() + this.responder.options.idleTimeoutMs;
   }
 
   /** Pipelined requests are answered in the order they arrive, each as soon as its head is complete. */
@@ -136,7 +137,7 @@ export class HttpConnection implements TransportReceiver, Timed {
   private keepPartialHead(bytes: Buffer): void {
     this.partialHead = Buffer.from(bytes);
     if (!this.headStartedAt) {
-      this.headStartedAt = Date.now();
+      this.headStartedAt = this.responder.now();
       this.deadline = this.headStartedAt + this.responder.options.headTimeoutMs;
     }
   }
@@ -162,7 +163,7 @@ export class HttpConnection implements TransportReceiver, Timed {
     if (!this.transport.write(bytes) && !this.closing) {
       this.blocked = true;
       this.transport.pause();
-      this.deadline = Date.now() + this.responder.options.idleTimeoutMs;
+      this.deadline = this.responder.now() + this.responder.options.idleTimeoutMs;
     }
   }
 
@@ -185,7 +186,7 @@ export class HttpConnection implements TransportReceiver, Timed {
     if (clientIsDone) return this.transport.closeAfter(bytes);
     this.transport.end(bytes);
     if (this.blocked) this.transport.resume();
-    this.deadline = Date.now() + LINGER_MS;
+    this.deadline = this.responder.now() + LINGER_MS;
   }
 
   /**
@@ -205,11 +206,11 @@ export class HttpConnection implements TransportReceiver, Timed {
     this.partialHead = null;
   }
 
-  onDrained(): void {
+  onWritten(): void {
     if (!this.blocked) return;
     this.blocked = false;
     this.transport.resume();
-    if (!this.closing) this.deadline = Date.now() + this.responder.options.idleTimeoutMs;
+    if (!this.closing) this.deadline = this.responder.now() + this.responder.options.idleTimeoutMs;
   }
 
   onClosed(): void {

@@ -2,7 +2,7 @@
  * lib/http/responses.ts — every response a worker can send, as bytes, built once.
  *
  * On the hot path a request costs one lookup and one write: the kit answers every request with the
- * article's body, so the twelve possible successful responses (GET or HEAD, HTTP/1.0 keep-alive,
+ * article's body, so the six possible successful responses (GET or HEAD, each HTTP/1.0 keep-alive,
  * HTTP/1.1 keep-alive or closing) are made when the worker starts. Each names the worker's slot in
  * `x-slot`, so a client can tally the distribution itself.
  *

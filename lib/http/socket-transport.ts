@@ -16,7 +16,7 @@ export class SocketTransport implements Transport {
     const { socket } = this;
     socket.on('data', (bytes: Buffer) => receiver.onBytes(bytes));
     socket.on('end', () => receiver.onEnd());
-    socket.on('drain', () => receiver.onDrained());
+    socket.on('drain', () => receiver.onWritten());
     // A reset from the client is routine, not a reason for a worker to die: 'close' follows.
     socket.on('error', () => {});
     socket.once('close', () => receiver.onClosed());

@@ -1,9 +1,9 @@
 /**
  * lib/http/transport.ts — what the HTTP responder needs from a connection, and nothing more.
  *
- * Two implementations, one flag apart (`--transport raw|socket`):
+ * Two implementations, one flag apart (`--transport raw|socket`, transports.ts):
  *   - `raw` (raw-transport.ts): the accepted TCP handle itself, read and written through the stream
- *     methods Node's C++ gives every handle (lib/binding.ts). Nothing is allocated per read.
+ *     methods Node's C++ gives every handle (lib/binding/stream.ts). Nothing is allocated per read.
  *   - `socket` (socket-transport.ts): the handle wrapped in a net.Socket, the article's way: a Duplex
  *     stream with its buffers, events and timers around the same handle.
  * The responder's rules (read the head before answering, keep-alive, pipelining, lingering close,
@@ -15,7 +15,7 @@
 export interface Transport {
   /** Starts reading: each chunk goes to `onBytes`, then `onEnd` once. */
   start(receiver: TransportReceiver): void;
-  /** Writes bytes; false when the kernel could not take them all (the rest is queued): `onDrained` follows. */
+  /** Writes bytes; false when the kernel could not take them all (the rest is queued): `onWritten` follows. */
   write(bytes: Buffer): boolean;
   /** Writes bytes, then sends FIN once they have gone (shutdown(SHUT_WR)). Reading goes on. */
   end(bytes: Buffer): void;
@@ -34,10 +34,8 @@ export interface TransportReceiver {
   /** The peer will send nothing more (EOF, or the connection broke). */
   onEnd(): void;
   /** Everything queued by write() has gone to the kernel. */
-  onDrained(): void;
+  onWritten(): void;
   /** The connection is closed; nothing more happens on it. */
   onClosed(): void;
 }
 
-export const transportNames = ['raw', 'socket'] as const;
-export type TransportName = (typeof transportNames)[number];

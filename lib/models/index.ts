@@ -1,13 +1,13 @@
 /**
- * lib/models/index.ts — a model by its `--model` name.
+ * lib/models/index.ts — a model by its `--model` name, and what a model can show without running.
  */
 import { ClusterModel } from './cluster';
 import type { Model, ModelSettings } from './model';
 import type { ModelName } from './names';
-import { NginxModel } from './nginx';
+import { nginxConfig, NginxModel } from './nginx';
 import { ReusePortModel } from './reuseport';
 import { RoundRobinModel } from './rr';
-import { IdleRoundRobinModel } from './rr-idle';
+import { FreeRoundRobinModel } from './rr-free';
 import { PipelinedRoundRobinModel } from './rr-pipelined';
 import { SharedModel } from './shared';
 
@@ -15,11 +15,16 @@ export function createModel(name: ModelName, settings: ModelSettings): Model {
   switch (name) {
     case 'shared': return new SharedModel(settings);
     case 'rr': return new RoundRobinModel(settings);
-    case 'rr-idle': return new IdleRoundRobinModel(settings);
+    case 'rr-free': return new FreeRoundRobinModel(settings);
     case 'rr-pipelined': return new PipelinedRoundRobinModel(settings);
     case 'reuseport': return new ReusePortModel(settings);
     case 'nginx': return new NginxModel(settings);
     case 'cluster-rr': return new ClusterModel(settings, 'rr');
     case 'cluster-none': return new ClusterModel(settings, 'none');
   }
+}
+
+/** The config file a model would run a program with (nginx's, for --print-config), or null if it runs none. */
+export function programConfig(name: ModelName, settings: ModelSettings): string | null {
+  return name === 'nginx' ? nginxConfig(settings, settings.port, '<temporary directory>') : null;
 }

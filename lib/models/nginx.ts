@@ -8,12 +8,13 @@
  * within K of N/W, not exact. And every request now crosses two TCP connections.
  *
  * The kit writes the config into a fresh temporary directory and runs nginx in the foreground, as its
- * child (lib/nginx-process.ts): nothing is written outside that directory, and no nginx outlives us.
+ * child (lib/os/nginx-process.ts): nothing is written outside that directory, and no nginx outlives us.
  */
-import { bindServerHandle, closeHandle, type ServerHandle } from '../binding';
-import { nginxConfigFile, NginxProcess } from '../nginx-process';
-import { freePorts } from '../ports';
-import { listenOn, type Model, type ModelSettings, type WorkerLink } from './model';
+import type { ServerHandle } from '../binding/internals';
+import { bindServerHandle, closeHandle } from '../binding/tcp';
+import { nginxConfigFile, NginxProcess } from '../os/nginx-process';
+import { freePorts } from '../os/ports';
+import { listenOn, type Address, type Model, type ModelSettings, type WorkerLink } from './model';
 
 /** nginx worker processes: one per core here. Each keeps its own rotation, so this is also the bound. */
 export const NGINX_WORKERS = 2;
@@ -22,9 +23,9 @@ export function nginxConfig(settings: ModelSettings, port: number, prefix: strin
   const host = settings.host.includes(':') ? `[${settings.host}]` : settings.host;
   // max_fails=0: never mark a worker down. By default one failed attempt takes a server out for 10 s
   // (ngx_http_upstream_module, max_fails=1 fail_timeout=10s); a killed worker would then take its slot
-  // out long after its replacement listens, and with every slot out nginx answers 502 to everyone
-  // (4114 failures in a 20 s chaos run). Here the master holds each slot's socket, so a connection to a
-  // slot whose worker just died waits in its queue for the replacement.
+  // out long after its replacement listens, and with every slot out nginx answers 502 to everyone. Here
+  // the master holds each slot's socket, so a connection to a slot whose worker just died waits in its
+  // queue for the replacement.
   const upstreams = Array.from({ length: settings.workers }, (_, slot) => `        server ${host}:${port + 1 + slot} max_fails=0;`);
   return nginxConfigFile(prefix, NGINX_WORKERS, `    upstream cluster {
 ${upstreams.join('\n')}
@@ -39,6 +40,7 @@ ${upstreams.join('\n')}
 }
 
 export class NginxModel implements Model {
+  readonly fork = 'plain';
   private port = 0;
   private nginx: NginxProcess | null = null;
   /** One bound socket per worker slot (port P+1+slot), held by the master; see add(). */
@@ -54,7 +56,7 @@ export class NginxModel implements Model {
     this.nginx = await NginxProcess.start(this.settings.host, this.port, (prefix) => nginxConfig(this.settings, this.port, prefix));
   }
 
-  address() {
+  address(): Address {
     return { host: this.settings.host, port: this.port };
   }
 
@@ -71,7 +73,7 @@ export class NginxModel implements Model {
   remove(): void {}
 
   /** nginx first, gracefully: it finishes the requests it is proxying. Then our copies of the sockets. */
-  async stopAccepting(): Promise<void> {
+  async stopListening(): Promise<void> {
     await this.nginx?.quit();
     for (const handle of this.upstreams.splice(0)) closeHandle(handle);
   }

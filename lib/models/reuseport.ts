@@ -18,9 +18,10 @@
  * Node >= 22.12 (libuv 1.49's UV_TCP_REUSEPORT); on older versions the model refuses to start.
  */
 import { spawnSync } from 'node:child_process';
-import { bindServerHandle, boundAddress, closeHandle, type ServerHandle } from '../binding';
+import type { ServerHandle } from '../binding/internals';
+import { bindServerHandle, boundAddress, closeHandle } from '../binding/tcp';
 import { ModelUnavailableError } from '../errors';
-import { listenOn, type Model, type ModelSettings, type WorkerLink } from './model';
+import { listenOn, type Address, type Model, type ModelSettings, type WorkerLink } from './model';
 
 const REUSEPORT_SINCE = [22, 12] as const;
 
@@ -43,6 +44,7 @@ export function nodeForReusePort(): string | null {
 }
 
 export class ReusePortModel implements Model {
+  readonly fork = 'plain';
   /** One socket per worker slot, all bound to the same port. */
   private readonly handles: ServerHandle[] = [];
 
@@ -61,7 +63,7 @@ export class ReusePortModel implements Model {
     }
   }
 
-  address() {
+  address(): Address {
     return { host: this.settings.host, port: boundAddress(this.handles[0]!).port };
   }
 
@@ -72,7 +74,7 @@ export class ReusePortModel implements Model {
   remove(): void {}
 
   /** Our copies go first, so each socket closes (and refuses) once its worker has drained. */
-  stopAccepting(): void {
+  stopListening(): void {
     this.close();
   }
 

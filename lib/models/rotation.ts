@@ -1,5 +1,5 @@
 /**
- * lib/models/rotation.ts — workers in strict rotation: rr's and rr-pipelined's shared order.
+ * lib/models/rotation.ts — workers in strict rotation: the order rr and rr-pipelined take turns in.
  *
  * `next` points at the worker after the last one served. A removal before it moves it back by one, so
  * the rotation goes on from the same worker; a removal at the end wraps it to the start.

@@ -11,10 +11,12 @@
  *
  * Node's cluster does this too with SCHED_NONE (lib/internal/cluster/shared_handle.js).
  */
-import { bindServerHandle, boundAddress, closeHandle, type ServerHandle } from '../binding';
-import { listenOn, type Model, type ModelSettings, type WorkerLink } from './model';
+import type { ServerHandle } from '../binding/internals';
+import { bindServerHandle, boundAddress, closeHandle } from '../binding/tcp';
+import { listenOn, type Address, type Model, type ModelSettings, type WorkerLink } from './model';
 
 export class SharedModel implements Model {
+  readonly fork = 'plain';
   private handle: ServerHandle | null = null;
 
   constructor(private readonly settings: ModelSettings) {}
@@ -23,7 +25,7 @@ export class SharedModel implements Model {
     this.handle = bindServerHandle(this.settings.host, this.settings.port);
   }
 
-  address() {
+  address(): Address {
     return { host: this.settings.host, port: boundAddress(this.handle!).port };
   }
 
@@ -41,7 +43,7 @@ export class SharedModel implements Model {
    * Graceful stop: drop the master's copy first, so the socket really closes once the last worker
    * drains and closes its own; otherwise the kernel would go on queuing connections that nobody accepts.
    */
-  stopAccepting(): void {
+  stopListening(): void {
     this.close();
   }
 

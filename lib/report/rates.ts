@@ -2,7 +2,7 @@
  * lib/report/rates.ts — each slot's rate of new connections over the last second, from running totals.
  *
  * The live view and the dashboard both get cumulative counts twice a second (the workers report every
- * COUNT_INTERVAL_MS, lib/ipc.ts). A rate is the difference from the newest snapshot that is at least a
+ * COUNT_INTERVAL_MS, lib/channel/messages.ts). A rate is the difference from the newest snapshot that is at least a
  * window old, divided by the time between them: a pure function of the snapshots, tested without a clock.
  */
 const RATE_WINDOW_MS = 1000;

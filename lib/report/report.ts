@@ -9,7 +9,13 @@
 import type { ReportEvent, SlotCounts, WorkerCounts } from '../events';
 import { describeDistribution } from './stats';
 
-const BAR_WIDTH = 40;
+/** The widest bar, in characters: the report, the live view and the load tool draw the same bars. */
+export const BAR_WIDTH = 40;
+
+/** A bar of `#`, as long for `count` as BAR_WIDTH is for `widest`. */
+export function bar(count: number, widest: number): string {
+  return '#'.repeat(Math.round((count / Math.max(1, widest)) * BAR_WIDTH));
+}
 
 /** Per slot: every worker that held it, and their counts added up. */
 export function slotCounts(workers: readonly WorkerCounts[]): SlotCounts[] {
@@ -37,11 +43,9 @@ export function buildReport(model: string, transport: string, workers: readonly 
 export function distributionLines(rows: ReadonlyArray<{ label: string; count: number }>): string[] {
   const counts = rows.map((row) => row.count);
   const { shares, maxMinRatio, jain } = describeDistribution(counts);
-  const widest = Math.max(1, ...counts);
-  const lines = rows.map((row, at) => {
-    const bar = '#'.repeat(Math.round((row.count / widest) * BAR_WIDTH));
-    return `  ${row.label} ${String(row.count).padStart(8)}  ${(shares[at]! * 100).toFixed(1).padStart(5)}%  ${bar}`;
-  });
+  const widest = Math.max(...counts);
+  const lines = rows.map((row, at) =>
+    `  ${row.label} ${String(row.count).padStart(8)}  ${(shares[at]! * 100).toFixed(1).padStart(5)}%  ${bar(row.count, widest)}`);
   lines.push(`max/min ${Number.isFinite(maxMinRatio) ? maxMinRatio.toFixed(2) : 'infinite'}  ` +
     `Jain's index ${jain.toFixed(3)}`);
   return lines;
@@ -56,7 +60,7 @@ export function formatReport(report: ReportEvent): string {
   const current = (slot: SlotCounts) =>
     report.workers.find((worker) => worker.slot === slot.slot && !worker.replaced)?.pid ?? slot.pids.at(-1);
   lines.push(...distributionLines(report.slots.map((slot) => ({
-    label: `worker ${slot.slot}  pid ${String(current(slot)).padEnd(7)}`, count: slot.connections,
+    label: `slot ${slot.slot}  pid ${String(current(slot)).padEnd(7)}`, count: slot.connections,
   }))));
   return lines.join('\n');
 }

@@ -1,5 +1,5 @@
 /**
- * lib/stats.ts — how even is a distribution?
+ * lib/report/stats.ts — how even is a distribution?
  *
  * Three numbers, each answering a different question:
  *   - share: what fraction of all connections each worker took;

@@ -14,7 +14,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, mkdirSyn
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { ROOT } from '../../lib/paths';
+import { ROOT } from '../../lib/os/paths';
 
 const enabled = process.env._TAPJS_PROCESSINFO_COVERAGE_ === '1';
 const TAP_COVERAGE = path.join(process.env._TAPJS_PROCESSINFO_CWD_ ?? ROOT, '.tap', 'coverage');

@@ -3,7 +3,7 @@
  * SIGINT and the master's report. And the accounting every model must pass.
  */
 import type { Test } from 'tap';
-import type { LoadRun } from '../../lib/measure/load';
+import type { LoadRun } from '../../tools/measure/load';
 import type { ReportEvent } from '../../lib/events';
 import { BODY } from '../../lib/http/responses';
 import { load } from './load';

@@ -1,11 +1,12 @@
 /**
  * Stand-ins for the processes and handles a model talks to, so its state machine runs in the test
- * process: a worker that records what it is sent (and can refuse it), and client handles that record
- * being closed (lib/binding.ts closeHandle calls the handle's own close()).
+ * process: a worker that records the orders it is sent and answers when the test says so (or fails to
+ * be written to), its handle pipe, and client handles that record being closed (lib/binding/tcp.ts
+ * closeHandle calls the handle's own close()).
  */
-import type { ClientHandle, SendCallback, ServerHandle } from '../../lib/binding';
-import type { MasterMessage } from '../../lib/ipc';
-import type { ModelSettings, WorkerLink } from '../../lib/models/model';
+import type { ClientHandle, ServerHandle } from '../../lib/binding/internals';
+import type { OrderBody, Report } from '../../lib/channel/messages';
+import type { ModelSettings, PipeLink, WorkerLink } from '../../lib/models/model';
 
 export interface FakeHandle { readonly name: string; closed: boolean; close(): void }
 
@@ -19,27 +20,69 @@ export function clientHandle(name: string): ClientHandle & FakeHandle {
 export const nameOf = (handle: ServerHandle | ClientHandle | null) =>
   (handle === null ? null : (handle as unknown as Partial<FakeHandle>).name ?? 'a real handle');
 
-export class FakeWorker implements WorkerLink {
-  accepting = true;
-  readonly sent: Array<{ type: MasterMessage['type']; handle: string | null }> = [];
-  /** Send callbacks not called yet, in order, when `deferred` is set. */
-  readonly pending: Array<() => void> = [];
-  deferred = false;
-  /** The next sends fail, as a send to a worker that has just died does. */
-  failing = false;
+/** A worker's handle pipe: records what it is sent; the test says when the worker acknowledges. */
+export class FakePipe implements PipeLink {
+  readonly sent: string[] = [];
+  private readonly awaiting: Array<() => void> = [];
 
-  constructor(readonly slot: number, readonly pid = 1000 + slot) {}
-
-  send(message: MasterMessage, handle: ServerHandle | ClientHandle | null, callback: SendCallback): void {
-    this.sent.push({ type: message.type, handle: nameOf(handle) });
-    const finish = () => callback(this.failing ? new Error('channel closed') : null);
-    if (this.deferred) this.pending.push(finish);
-    else finish();
+  send(handle: ClientHandle, taken: () => void): void {
+    this.sent.push(nameOf(handle)!);
+    this.awaiting.push(taken);
   }
 
-  /** Names of the connection handles it was sent, in order. */
+  /** The worker acknowledges its `count` oldest handles not yet acknowledged. */
+  take(count = 1): void {
+    for (const taken of this.awaiting.splice(0, count)) taken();
+  }
+}
+
+export class FakeWorker implements WorkerLink {
+  takesConnections = true;
+  readonly sent: Array<{ type: OrderBody['type']; handle: string | null }> = [];
+  readonly pipe: FakePipe | null;
+  /** Sends fail, as a send to a worker that has just died does. */
+  failing = false;
+  /** Failures are held until the test calls `fail()` (a callback that comes after the worker is gone). */
+  deferred = false;
+  private readonly failures: Array<() => void> = [];
+  private readonly unanswered: Array<{ handle: string; answer(): void }> = [];
+  private seq = 0;
+
+  readonly pid: number;
+
+  constructor(readonly slot: number, options: { pipe?: boolean; pid?: number } = {}) {
+    this.pid = options.pid ?? 1000 + slot;
+    this.pipe = options.pipe ? new FakePipe() : null;
+  }
+
+  send(order: OrderBody, handle: ServerHandle | ClientHandle | null, answered?: (report: Report) => void,
+    failed?: (error: Error) => void): void {
+    this.sent.push({ type: order.type, handle: nameOf(handle) });
+    const seq = ++this.seq;
+    if (this.failing) {
+      const fail = () => failed?.(new Error('channel closed'));
+      if (this.deferred) this.failures.push(fail);
+      else fail();
+      return;
+    }
+    if (answered && handle) this.unanswered.push({ handle: nameOf(handle)!, answer: () => answered({ type: 'taken', seq: 1, ack: seq }) });
+  }
+
+  /** The worker answers `taken` for a handle it was sent: the one named, or its oldest unanswered one. */
+  take(name?: string): void {
+    const at = name === undefined ? 0 : this.unanswered.findIndex((each) => each.handle === name);
+    if (at === -1 || at >= this.unanswered.length) return;
+    this.unanswered.splice(at, 1)[0]!.answer();
+  }
+
+  /** Runs the failures held back while `deferred`. */
+  fail(): void {
+    for (const fail of this.failures.splice(0)) fail();
+  }
+
+  /** Names of the connection handles it was sent as `take` orders, in order. */
   get connections(): string[] {
-    return this.sent.filter((each) => each.handle !== null && each.type === 'connection').map((each) => each.handle!);
+    return this.sent.filter((each) => each.handle !== null && each.type === 'take').map((each) => each.handle!);
   }
 }
 

@@ -10,8 +10,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { parseEvent, type MasterEvent, type MasterEventType, type ReportEvent } from '../../lib/events';
 import { nodeForReusePort } from '../../lib/models/reuseport';
-import { MASTER } from '../../lib/paths';
-import { isRunning, workerPids } from '../../lib/procfs';
+import { MASTER } from '../../lib/os/paths';
+import { isRunning, workerPids } from '../../lib/os/procfs';
 import { collectCoverage, coverageDir } from './coverage';
 import { EVENT_MS, STARTUP_MS, until, within } from './wait';
 

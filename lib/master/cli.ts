@@ -1,0 +1,127 @@
+/**
+ * lib/master/cli.ts — the master's flags, read with node:util parseArgs, and checked before anything starts.
+ */
+import { parseArgs } from 'node:util';
+import net from 'node:net';
+import { UsageError } from '../errors';
+import { parseTransport, type TransportName } from '../http/transports';
+import { modelNames, type ModelName } from '../models/names';
+
+/**
+ * Node's own default backlog (lib/net.js, `backlog || 511`), the same as nginx's on Linux. 511 rather
+ * than 512 because old kernels rounded the queue up to the next power of two. The kernel caps it at
+ * net.core.somaxconn.
+ */
+export const DEFAULT_BACKLOG = 511;
+
+export interface MasterOptions {
+  workers: number;
+  host: string;
+  port: number;
+  backlog: number;
+  model: ModelName;
+  transport: TransportName;
+  headTimeoutMs: number;
+  idleTimeoutMs: number;
+  drainTimeoutMs: number;
+  allowCrash: boolean;
+  live: boolean;
+  json: boolean;
+  /** The dashboard's port on 127.0.0.1, or null for none. */
+  dashboard: number | null;
+  printConfig: boolean;
+}
+
+export const USAGE = `usage: node master.js [options]
+
+  --workers N        worker processes (default 4, as in the article)
+  --port P           TCP port (default 3000; 0 lets the kernel pick one)
+  --host H           address to bind (default 127.0.0.1; pass 0.0.0.0 to expose the port)
+  --backlog B        listen backlog (default ${DEFAULT_BACKLOG}, Node's; 0 is what the article's
+                     handle.listen() asks for: one queued connection, and a stall under ab -c100)
+  --model M          how connections reach workers (default shared):
+                       shared        the article: every worker accepts on one shared socket
+                       rr            the master accepts, hands each connection to the next worker (child.send)
+                       rr-free       the master accepts, hands it to the first free worker (Node's policy)
+                       rr-pipelined  rr on a pipe of its own, many connections in flight per worker
+                       reuseport     one socket per worker, SO_REUSEPORT, the kernel hashes (Node >= 22.12)
+                       nginx         nginx in front, one port per worker (P+1 ... P+N)
+                       cluster-rr    Node's cluster module, SCHED_RR
+                       cluster-none  Node's cluster module, SCHED_NONE
+  --transport T      how a worker reads and writes a connection (default raw):
+                       raw           the TCP handle's own stream methods, no net.Socket
+                       socket        a net.Socket around the handle, the article's way
+  --head-timeout MS  a request head must arrive within this (default 10000; then 408)
+  --idle-timeout MS  close a connection idle this long (default 5000; announced as keep-alive: timeout)
+  --drain-timeout MS on stop or restart, a worker has this long to finish its requests (default 10000)
+  --allow-crash      GET /crash throws in the worker that serves it, to watch it being replaced
+  --live             redraw each worker's connections and rate twice a second (needs a terminal)
+  --dashboard PORT   serve the distribution, live, at http://127.0.0.1:PORT/ (and its JSON at /state)
+  --json             every line on stdout is one JSON event (listening, worker-exited, ..., report)
+  --print-config     print the nginx config --model nginx would run, and exit
+  --help             this text
+
+Ctrl-C (SIGINT) or SIGTERM: stop gracefully and print each worker's connection count.
+SIGHUP: rolling restart, one worker at a time, each replacement serving before its predecessor drains.`;
+
+function wholeNumber(flag: string, text: string, min: number, max: number): number {
+  const value = Number(text);
+  if (!/^\d+$/.test(text) || value < min || value > max) {
+    throw new UsageError(`--${flag} must be a whole number from ${min} to ${max}, not '${text}'`);
+  }
+  return value;
+}
+
+function oneOf<T extends string>(flag: string, text: string, names: readonly T[]): T {
+  if (!(names as readonly string[]).includes(text)) throw new UsageError(`--${flag} must be one of ${names.join(', ')}, not '${text}'`);
+  return text as T;
+}
+
+/** Returns null when --help was asked for. Throws UsageError with one readable line otherwise. */
+export function parseMasterArgs(argv: string[]): MasterOptions | null {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      strict: true,
+      options: {
+        workers: { type: 'string', default: '4' },
+        port: { type: 'string', default: '3000' },
+        host: { type: 'string', default: '127.0.0.1' },
+        backlog: { type: 'string', default: String(DEFAULT_BACKLOG) },
+        model: { type: 'string', default: 'shared' },
+        transport: { type: 'string', default: 'raw' },
+        'head-timeout': { type: 'string', default: '10000' },
+        'idle-timeout': { type: 'string', default: '5000' },
+        'drain-timeout': { type: 'string', default: '10000' },
+        'allow-crash': { type: 'boolean', default: false },
+        live: { type: 'boolean', default: false },
+        dashboard: { type: 'string' },
+        json: { type: 'boolean', default: false },
+        'print-config': { type: 'boolean', default: false },
+        help: { type: 'boolean', default: false },
+      },
+    }));
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  if (values.help) return null;
+  if (!net.isIP(values.host)) throw new UsageError(`--host must be an IP address, not '${values.host}'`);
+  if (values.live && values.json) throw new UsageError('--live draws for people and --json writes for programs: pick one');
+  return {
+    workers: wholeNumber('workers', values.workers, 1, 64),
+    port: wholeNumber('port', values.port, 0, 65535),
+    host: values.host,
+    backlog: wholeNumber('backlog', values.backlog, 0, 65535),
+    model: oneOf('model', values.model, modelNames),
+    transport: parseTransport(values.transport),
+    headTimeoutMs: wholeNumber('head-timeout', values['head-timeout'], 1, 3_600_000),
+    idleTimeoutMs: wholeNumber('idle-timeout', values['idle-timeout'], 1, 3_600_000),
+    drainTimeoutMs: wholeNumber('drain-timeout', values['drain-timeout'], 1, 3_600_000),
+    allowCrash: values['allow-crash'],
+    live: values.live,
+    json: values.json,
+    dashboard: values.dashboard === undefined ? null : wholeNumber('dashboard', values.dashboard, 0, 65535),
+    printConfig: values['print-config'],
+  };
+}

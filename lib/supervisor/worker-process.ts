@@ -1,0 +1,67 @@
+/**
+ * lib/supervisor/worker-process.ts — one worker process as the master knows it.
+ *
+ * Words: a *slot* is a position 0..N-1 (a response's `x-slot`); a *worker* is one process that holds a
+ * slot. A slot keeps its number through crashes and restarts; its workers come and go.
+ *
+ * State at a glance: `ready` (it said `started`), `draining` (told to drain: it takes nothing new, and its
+ * exit is no crash), `exited`, and `counts`, its latest report (a worker killed without warning keeps
+ * the count it last sent).
+ */
+import type { ChildProcess } from 'node:child_process';
+import type { ClientHandle, ServerHandle } from '../binding/internals';
+import { ControlToWorker } from '../channel/control';
+import type { HandlePipeToWorker } from '../channel/handle-pipe';
+import type { Counts, OrderBody, Report } from '../channel/messages';
+import type { WorkerLink } from '../models/model';
+import type { Spawned } from './spawn';
+
+export class WorkerProcess implements WorkerLink {
+  ready = false;
+  draining = false;
+  exited = false;
+  counts: Counts = { connections: 0, requests: 0 };
+  readonly startedAt = Date.now();
+  readonly child: ChildProcess;
+  readonly pipe: HandlePipeToWorker | null;
+  readonly control: ControlToWorker;
+  readonly exit: Promise<void>;
+  /** Resolves true once it serves, false if it exits first. */
+  readonly serving: Promise<boolean>;
+  private markServing: (serving: boolean) => void = () => {};
+
+  constructor(readonly slot: number, spawned: Spawned, onReport: (worker: WorkerProcess, report: Report, handle: unknown) => void) {
+    this.child = spawned.child;
+    this.pipe = spawned.pipe;
+    this.control = new ControlToWorker(this.child, (report, handle) => onReport(this, report, handle));
+    this.exit = new Promise((resolve) => this.child.once('exit', () => resolve()));
+    this.serving = new Promise((resolve) => { this.markServing = resolve; });
+    void this.exit.then(() => this.markServing(false));
+    // An IPC write to a worker that just died fails with EPIPE; its 'exit' is what the master acts on.
+    this.child.on('error', () => {});
+  }
+
+  get pid(): number {
+    return this.child.pid ?? 0;
+  }
+
+  get takesConnections(): boolean {
+    return !this.exited && !this.draining && this.control.connected;
+  }
+
+  becameReady(): void {
+    this.ready = true;
+    this.markServing(true);
+  }
+
+  send(order: OrderBody, handle: ServerHandle | ClientHandle | null, answered?: (report: Report) => void,
+    failed?: (error: Error) => void): void {
+    this.control.send(order, handle, answered, failed);
+  }
+
+  /** It exited: its pipe goes with it. */
+  gone(): void {
+    this.exited = true;
+    this.pipe?.close();
+  }
+}

@@ -1,0 +1,103 @@
+/**
+ * Rolling restart (SIGHUP) under load: each worker is replaced by a new process, one at a time, and not
+ * one request fails. For every model with a connection per request; and for keep-alive clients (ab -k,
+ * wrk) on both transports, which a drain used to fail by closing their idle connections under them.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import t, { type Test } from 'tap';
+import type { ReportEvent } from '../../lib/events';
+import { transportNames } from '../../lib/http/transports';
+import { runLoad } from '../../tools/measure/load';
+import { modelNames } from '../../lib/models/names';
+import { modelNode, startMaster, workersOf, type RunningMaster } from '../helpers/master';
+import { EVENT_MS, STARTUP_MS, untilAsync, within } from '../helpers/wait';
+
+const CONCURRENCY = 50;
+/** The load goes on this long after the restart is done, so the new workers are seen serving too. */
+const AFTER_RESTART = 500;
+
+/** Every worker the restart replaced served requests, and so did every replacement: it happened under load. */
+function assertRestartedUnderLoad(t: Test, master: RunningMaster, oldPids: number[], report: ReportEvent): void {
+  const done = master.events.find((event) => event.type === 'restart-done');
+  t.ok(done, 'the restart finished');
+  const newPids = done && done.type === 'restart-done' ? done.pids : [];
+  t.equal(newPids.filter((pid) => oldPids.includes(pid)).length, 0, 'every worker is a new process');
+  const served = new Map(report.workers.map((worker) => [worker.pid, worker.requests]));
+  // Some, not every: with kept-alive connections on a shared socket the kernel may give one worker none.
+  t.ok(oldPids.some((pid) => served.get(pid)! > 0), 'the old workers were serving when the restart began');
+  t.ok(newPids.reduce((sum, pid) => sum + served.get(pid)!, 0) >= AFTER_RESTART, 'the replacements took over');
+}
+
+for (const model of modelNames) {
+  const node = modelNode(model);
+  t.test(`--model ${model}: SIGHUP under load replaces every worker, 0 failed requests`, { skip: node ? false : 'needs Node >= 22.12' }, async (t) => {
+    const { master, port, pids } = await startMaster(t, ['--model', model, '--workers', '4'], { node: node! });
+    let done = 0;
+    let doneAtRestart = -1;
+    void master.waitForEvent('restart-done', () => true, 'the rolling restart', STARTUP_MS * 4).then(() => { doneAtRestart = done; }, () => {});
+    const run = await runLoad({
+      url: new URL(`http://127.0.0.1:${port}/`), requests: Number.MAX_SAFE_INTEGER, concurrency: CONCURRENCY, keepAlive: false,
+      stopWhen: () => doneAtRestart >= 0 && done >= doneAtRestart + AFTER_RESTART,
+      onProgress: (count) => {
+        done = count;
+        if (count === 200) master.child.kill('SIGHUP');
+      },
+    });
+    t.same(run.failures, { refused: 0, reset: 0, timeout: 0, badStatus: 0, other: 0 }, `no request failed of ${run.requests}`);
+    t.same([...run.statuses], [[200, run.requests]]);
+    const stopped = await master.stop();
+    t.equal(stopped.code, 0);
+    assertRestartedUnderLoad(t, master, pids, stopped.report!);
+    t.equal(stopped.report!.requests, run.requests, 'every request was counted by one of the 8 workers, the drained ones included');
+    t.same(workersOf(master.pid), []);
+  });
+}
+
+/** The master's report as it stands, from its dashboard's /state. */
+async function state(dashboard: string): Promise<ReportEvent> {
+  return (await (await fetch(new URL('/state', dashboard))).json()) as ReportEvent;
+}
+
+/**
+ * Runs `command` until the master's rolling restart is done and the new workers have served
+ * AFTER_RESTART requests; then SIGINT, as Ctrl-C: ab and wrk print their summary.
+ */
+async function keepAliveClientThroughRestart(t: Test, master: RunningMaster, dashboard: string, command: string[]): Promise<string> {
+  const client = spawn(command[0]!, command.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
+  t.teardown(() => client.kill('SIGKILL'));
+  let output = '';
+  client.stdout.on('data', (chunk) => { output += chunk; });
+  client.stderr.on('data', (chunk) => { output += chunk; });
+  const exited = new Promise((resolve) => client.once('exit', resolve));
+  master.child.kill('SIGHUP');
+  const { pids } = await master.waitForEvent('restart-done', () => true, 'the rolling restart to finish', STARTUP_MS * 4);
+  // Kept-alive connections reconnect only when their worker drains, and on a shared socket the kernel
+  // chooses where: one new worker may get none. So: the new workers, together.
+  await untilAsync(async () => (await state(dashboard)).workers.filter((worker) => pids.includes(worker.pid))
+    .reduce((sum, worker) => sum + worker.requests, 0) >= AFTER_RESTART, EVENT_MS, `the new workers to serve ${AFTER_RESTART} requests`);
+  client.kill('SIGINT');
+  await within(exited, EVENT_MS, `${command[0]} to print its summary and exit`);
+  return output;
+}
+
+const has = (tool: string) => spawnSync('sh', ['-c', `command -v ${tool}`]).status === 0;
+
+for (const transport of transportNames) {
+  t.test(`--transport ${transport}: ab -k through a rolling restart, 0 failed`, { skip: has('ab') ? false : 'ab is not installed' }, async (t) => {
+    const { master, port, pids, listening } = await startMaster(t, ['--workers', '4', '--transport', transport, '--dashboard', '0']);
+    const output = await keepAliveClientThroughRestart(t, master, listening.dashboard!, ['ab', '-k', '-r', '-c', String(CONCURRENCY), '-n', '100000000', `http://127.0.0.1:${port}/`]);
+    const complete = Number(/^Complete requests:\s+(\d+)/m.exec(output)?.[1]);
+    t.ok(complete > 0, `${complete} requests`);
+    t.match(output, /^Failed requests:\s+0$/m, 'ab: no failed request');
+    t.match(output, /^Keep-Alive requests:\s+\d+$/m);
+    assertRestartedUnderLoad(t, master, pids, (await master.stop()).report!);
+  });
+
+  t.test(`--transport ${transport}: wrk through a rolling restart, 0 socket errors`, { skip: has('wrk') ? false : 'wrk is not installed' }, async (t) => {
+    const { master, port, pids, listening } = await startMaster(t, ['--workers', '4', '--transport', transport, '--dashboard', '0']);
+    const output = await keepAliveClientThroughRestart(t, master, listening.dashboard!, ['wrk', '-t1', `-c${CONCURRENCY}`, '-d600s', `http://127.0.0.1:${port}/`]);
+    t.match(output, /\d+ requests in /);
+    t.notMatch(output, /Socket errors|Non-2xx/, 'wrk: no socket error, no bad status');
+    assertRestartedUnderLoad(t, master, pids, (await master.stop()).report!);
+  });
+}

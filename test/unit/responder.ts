@@ -1,0 +1,263 @@
+/**
+ * Every rule of the hand-written HTTP responder (lib/http/responder.ts), on a fake transport and a clock
+ * the test moves: what is written byte for byte, how the connection ends (quick close, or FIN and
+ * lingering), and each of the four deadlines to the millisecond, never a moment early.
+ * test/process/wire.ts checks the same bytes on real sockets, on both transports.
+ */
+import t from 'tap';
+import { CrashRequestedError, Responder, type ResponderOptions } from '../../lib/http/responder';
+import { FakeClock, FakeTransport } from '../helpers/fake-transport';
+
+const HEAD_TIMEOUT_MS = 1000;
+const IDLE_TIMEOUT_MS = 3000;
+/** lib/http/responder.ts LINGER_MS: how long a closing connection reads and drops before it closes. */
+const LINGER_MS = 5000;
+
+const KEEP_ALIVE = 'keep-alive: timeout=3\r\n';
+const ok = (connection: 'keep-alive' | 'close' | '' = '', withBody = true) =>
+  'HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ncontent-length: 12\r\nx-slot: 7\r\n' +
+  (connection === 'close' ? 'connection: close\r\n' : connection === 'keep-alive' ? `connection: keep-alive\r\n${KEEP_ALIVE}` : KEEP_ALIVE) +
+  `\r\n${withBody ? 'hello nodejs' : ''}`;
+const failure = (status: number, reason: string) =>
+  `HTTP/1.1 ${status} ${reason}\r\ncontent-type: text/plain\r\ncontent-length: ${reason.length + 1}\r\n` +
+  `x-slot: 7\r\nconnection: close\r\n\r\n${reason}\n`;
+const GET = 'GET / HTTP/1.1\r\nHost: x\r\n\r\n';
+const CLOSE = 'GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n';
+
+function setup(options: Partial<ResponderOptions> = {}) {
+  const clock = new FakeClock();
+  const counts = { requests: 0, closed: 0 };
+  const responder = new Responder({ slot: 7, headTimeoutMs: HEAD_TIMEOUT_MS, idleTimeoutMs: IDLE_TIMEOUT_MS, ...options },
+    { requestServed: () => void counts.requests++, connectionClosed: () => void counts.closed++ }, clock.now);
+  const transport = new FakeTransport();
+  const connection = responder.serve(transport);
+  /** Time passes, and the responder's timer looks at the deadlines. */
+  const wait = (ms: number) => {
+    clock.advance(ms);
+    responder.deadlines.tick(clock.ms);
+  };
+  return { clock, transport, connection, counts, wait };
+}
+
+t.test('HTTP/1.1 keeps the connection open and answers again on it, announcing the idle timeout', async (t) => {
+  const { transport, counts } = setup();
+  transport.send(GET);
+  t.equal(transport.take(), ok());
+  transport.send(GET);
+  t.equal(transport.take(), ok());
+  t.ok(transport.open);
+  t.equal(counts.requests, 2);
+});
+
+t.test('HTTP/1.0: closes after the answer unless asked to keep alive, as ab -k asks', async (t) => {
+  const plain = setup();
+  plain.transport.send('GET / HTTP/1.0\r\n\r\n');
+  t.equal(plain.transport.take(), ok('close'));
+  t.ok(plain.transport.closedAfterWrite, 'nothing follows the request: closed at once, no staged FIN');
+  const kept = setup();
+  kept.transport.send('GET / HTTP/1.0\r\nConnection: Keep-Alive\r\n\r\n');
+  t.equal(kept.transport.take(), ok('keep-alive'));
+  t.ok(kept.transport.open);
+});
+
+t.test('Connection: close is honoured: the answer says so, and the connection closes at once', async (t) => {
+  const { transport } = setup();
+  transport.send(CLOSE);
+  t.equal(transport.take(), ok('close'));
+  t.ok(transport.closedAfterWrite);
+});
+
+t.test('HEAD gets the headers and no body; the next answer on the connection is intact', async (t) => {
+  const { transport } = setup();
+  transport.send('HEAD / HTTP/1.1\r\nHost: x\r\n\r\n');
+  t.equal(transport.take(), ok('', false));
+  transport.send(GET);
+  t.equal(transport.take(), ok());
+});
+
+t.test('pipelined requests are answered in order, in one write; what follows a close is dropped, with a staged close', async (t) => {
+  const { transport, counts } = setup();
+  transport.send(`${GET}HEAD / HTTP/1.1\r\nHost: x\r\n\r\n${CLOSE}GET /after HTTP/1.1\r\nHost: x\r\n\r\n`);
+  t.equal(transport.take(), ok() + ok('', false) + ok('close'));
+  t.ok(transport.ended, 'bytes followed the request that asked to close: FIN, then read and drop (no RST)');
+  t.notOk(transport.closedAfterWrite);
+  t.equal(counts.requests, 3, 'the request after the close is not served');
+  transport.send(GET);
+  t.equal(transport.take(), '', 'input after our FIN is read and dropped');
+});
+
+t.test('a request split at every byte is answered once, when its head is complete', async (t) => {
+  const { transport } = setup();
+  for (const char of GET.slice(0, -1)) {
+    transport.send(char);
+    t.equal(transport.written, '', 'nothing before the blank line');
+  }
+  transport.send(GET.slice(-1));
+  t.equal(transport.take(), ok());
+});
+
+t.test('a request body is stepped over, never read as a request, however it arrives', async (t) => {
+  const smuggled = 'GET /smuggled HTTP/1.1\r\nHost: x\r\n\r\n';
+  const withLength = setup();
+  withLength.transport.send(`POST / HTTP/1.1\r\nHost: x\r\nContent-Length: ${smuggled.length}\r\n\r\n${smuggled}${GET}`);
+  t.equal(withLength.transport.take(), ok() + ok(), 'Content-Length');
+  const chunked = setup();
+  chunked.transport.send(`POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n${smuggled.length.toString(16)}\r\n${smuggled}\r\n0\r\n\r\n${GET}`);
+  t.equal(chunked.transport.take(), ok() + ok(), 'chunked');
+  const pieces = setup();
+  pieces.transport.send(`POST / HTTP/1.1\r\nHost: x\r\nContent-Length: ${smuggled.length}\r\n\r\n`);
+  t.equal(pieces.transport.take(), ok(), 'answered once the head is in');
+  pieces.transport.send(smuggled.slice(0, 10));
+  pieces.transport.send(smuggled.slice(10) + CLOSE);
+  t.equal(pieces.transport.take(), ok('close'), 'a body that arrives in pieces');
+});
+
+t.test('bad input: the right status, then FIN and read-and-drop, never a quick close', async (t) => {
+  const cases: Array<[string, string, number, string]> = [
+    ['NUL in a header', 'GET / HTTP/1.1\r\nHost: x\r\nX: a\x00b\r\n\r\n', 400, 'Bad Request'],
+    ['space before the colon', 'GET / HTTP/1.1\r\nHost : x\r\n\r\n', 400, 'Bad Request'],
+    ['Content-Length and Transfer-Encoding', 'POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\nabc', 400, 'Bad Request'],
+    ['two Content-Length values, even equal ones', 'POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 5, 5\r\n\r\nhello', 400, 'Bad Request'],
+    ['malformed request line', 'GET/HTTP/1.1\r\nHost: x\r\n\r\n', 400, 'Bad Request'],
+    ['bare LF', 'GET / HTTP/1.1\nHost: x\n\n', 400, 'Bad Request'],
+    ['HTTP/1.1 without Host', 'GET / HTTP/1.1\r\n\r\n', 400, 'Bad Request'],
+    ['HTTP/2.0 in an HTTP/1 request line', 'GET / HTTP/2.0\r\nHost: x\r\n\r\n', 505, 'HTTP Version Not Supported'],
+    ['an unknown transfer coding', 'POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip, chunked\r\n\r\n', 501, 'Not Implemented'],
+    ['CONNECT: no tunnel is opened here', 'CONNECT x:443 HTTP/1.1\r\nHost: x:443\r\n\r\n', 501, 'Not Implemented'],
+    ['a head over 8 KiB', `GET / HTTP/1.1\r\nHost: x\r\nX: ${'a'.repeat(9000)}\r\n\r\n`, 431, 'Request Header Fields Too Large'],
+    ['a head over 8 KiB that never ends', `GET / HTTP/1.1\r\nHost: x\r\nX: ${'a'.repeat(20000)}`, 431, 'Request Header Fields Too Large'],
+  ];
+  for (const [name, request, status, reason] of cases) {
+    const { transport, counts } = setup();
+    transport.send(request);
+    t.equal(transport.take(), failure(status, reason), name);
+    t.ok(transport.ended && !transport.closedAfterWrite, `${name}: FIN, then read and drop`);
+    t.equal(counts.requests, 0, `${name}: not counted as served`);
+  }
+  const chunk = setup();
+  chunk.transport.send('POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n');
+  t.equal(chunk.transport.take(), ok() + failure(400, 'Bad Request'), 'a malformed chunked body: 400 after the answer it followed');
+});
+
+t.test('an idle connection is closed, silently, exactly at the idle timeout after its last request', async (t) => {
+  const fresh = setup();
+  fresh.wait(IDLE_TIMEOUT_MS - 1);
+  t.ok(fresh.transport.open, 'not one millisecond early');
+  fresh.wait(1);
+  t.ok(fresh.transport.closed, 'a connection that never said anything: closed at the timeout');
+  t.equal(fresh.transport.written, '');
+  const used = setup();
+  used.wait(1000);
+  used.transport.send(GET);
+  used.transport.take();
+  used.wait(IDLE_TIMEOUT_MS - 1);
+  t.ok(used.transport.open, 'the clock starts again at the request');
+  used.wait(1);
+  t.ok(used.transport.closed);
+  t.equal(used.counts.closed, 1, 'the worker hears of the close once');
+});
+
+t.test('a kept-alive connection in steady use is never cut by the idle timeout', async (t) => {
+  const { transport, wait } = setup();
+  for (let request = 0; request < 10; request++) {
+    transport.send(GET);
+    t.equal(transport.take(), ok());
+    wait(IDLE_TIMEOUT_MS - 100);
+  }
+  t.ok(transport.open, `open after ${10 * (IDLE_TIMEOUT_MS - 100)} ms: each request moved the deadline on`);
+});
+
+t.test('a head that does not finish gets 408, head timeout after its first byte; more bytes do not extend it', async (t) => {
+  const slow = setup();
+  slow.wait(500);
+  slow.transport.send('GET / HTTP/1.1\r\n');
+  for (let drip = 0; drip < 9; drip++) {
+    slow.wait(HEAD_TIMEOUT_MS / 10);
+    slow.transport.send('X: a\r\n');
+  }
+  slow.wait(HEAD_TIMEOUT_MS / 10 - 1);
+  t.equal(slow.transport.written, '', 'not before the head timeout');
+  slow.wait(1);
+  t.equal(slow.transport.take(), failure(408, 'Request Timeout'));
+  t.ok(slow.transport.ended);
+  const next = setup();
+  next.transport.send(GET);
+  next.transport.take();
+  next.wait(100);
+  next.transport.send('GET / HT');
+  next.wait(HEAD_TIMEOUT_MS);
+  t.equal(next.transport.take(), failure(408, 'Request Timeout'), 'the head clock starts at the next head\'s first byte');
+});
+
+t.test('a closing connection reads and drops until the client closes, or LINGER_MS', async (t) => {
+  const { transport, wait } = setup();
+  transport.send('GET / HTTP/1.1\r\n\r\n');
+  transport.take();
+  t.ok(transport.ended);
+  wait(LINGER_MS - 1);
+  transport.send('x'.repeat(1000));
+  t.equal(transport.written, '');
+  t.notOk(transport.closed, 'not before LINGER_MS');
+  wait(1);
+  t.ok(transport.closed, 'closed at LINGER_MS');
+});
+
+t.test('backpressure: a client that does not read makes the responder stop reading, and time out only without progress', async (t) => {
+  const { transport, wait } = setup();
+  transport.full = true;
+  transport.send(GET.repeat(3));
+  t.equal(transport.take(), ok().repeat(3), 'the answers of one read go in one write');
+  t.ok(transport.paused, 'reading stopped');
+  wait(IDLE_TIMEOUT_MS - 1);
+  transport.drainQueue();
+  t.notOk(transport.paused, 'reading again once the kernel took the answers');
+  wait(IDLE_TIMEOUT_MS - 1);
+  t.ok(transport.open, 'progress moved the deadline');
+  transport.full = true;
+  transport.send(GET);
+  transport.take();
+  wait(IDLE_TIMEOUT_MS);
+  t.ok(transport.closed, 'no progress for the idle timeout: closed');
+});
+
+t.test('an error while blocked still gets its answer out: reading resumes so the FIN can follow', async (t) => {
+  const { transport } = setup();
+  transport.full = true;
+  transport.send(GET);
+  t.ok(transport.paused);
+  transport.send('BAD\r\n\r\n');
+  t.match(transport.take(), /^HTTP\/1\.1 200 OK[^]*HTTP\/1\.1 400 Bad Request/);
+  t.notOk(transport.paused);
+  t.ok(transport.ended);
+});
+
+t.test('drain: each request from now on is answered with connection: close; an idle connection waits out its timeout', async (t) => {
+  const busy = setup();
+  busy.connection.drain();
+  busy.transport.send(GET);
+  t.equal(busy.transport.take(), ok('close'));
+  t.ok(busy.transport.ended, 'staged: the client did not expect the close, and may be sending');
+  const idle = setup();
+  idle.transport.send(GET);
+  idle.transport.take();
+  idle.connection.drain();
+  t.ok(idle.transport.open, 'not closed under a client that may be sending its next request');
+  idle.wait(IDLE_TIMEOUT_MS);
+  t.ok(idle.transport.closed, 'closed at the timeout every answer announced');
+});
+
+t.test('the client\'s FIN: a half-sent head is dropped, nothing is answered', async (t) => {
+  const { transport } = setup();
+  transport.send('GET / HTTP/1.1\r\nHo');
+  transport.eof();
+  transport.send('st: x\r\n\r\n');
+  t.equal(transport.written, '');
+});
+
+t.test('GET /crash throws only with --allow-crash', async (t) => {
+  const plain = setup();
+  plain.transport.send('GET /crash HTTP/1.1\r\nHost: x\r\n\r\n');
+  t.equal(plain.transport.take(), ok());
+  const crashing = setup({ allowCrash: true });
+  t.throws(() => crashing.transport.send('GET /crash HTTP/1.1\r\nHost: x\r\n\r\n'), { constructor: CrashRequestedError, message: 'GET /crash (--allow-crash)' });
+});

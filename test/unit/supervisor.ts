@@ -1,0 +1,172 @@
+/**
+ * The supervisor's rules (lib/supervisor/), with fake worker processes (test/helpers/fake-child.ts): start,
+ * replace a dead worker at once or after the crash-loop delay, the drain handshake and its deadline, the
+ * order a rolling restart promises (each replacement serves before its predecessor drains; a failed
+ * replacement keeps the old one), stop with a worker still draining, kill everything. The restart
+ * policy itself is a pure function, in restart-policy.ts beside this.
+ */
+import t from 'tap';
+import { HandleError } from '../../lib/errors';
+import type { MasterEvent } from '../../lib/events';
+import type { Model, WorkerLink } from '../../lib/models/model';
+import { FIRST_RESTART_DELAY_MS, restartDelay } from '../../lib/supervisor/restart-policy';
+import { Supervisor } from '../../lib/supervisor/supervisor';
+import { workerArgv } from '../../lib/worker/settings';
+import { FakeSpawner, type Script } from '../helpers/fake-child';
+import { EVENT_MS, until } from '../helpers/wait';
+
+/** A model that tells each worker to await connections, and records who joined and left. */
+class RecordingModel implements Model {
+  readonly fork = 'plain';
+  readonly joined: number[] = [];
+  readonly left: number[] = [];
+  start(): void {}
+  address() {
+    return { host: '127.0.0.1', port: 1 };
+  }
+  add(worker: WorkerLink): void {
+    this.joined.push(worker.pid);
+    worker.send({ type: 'await-connections' }, null);
+  }
+  remove(worker: WorkerLink): void {
+    this.left.push(worker.pid);
+  }
+  stopListening(): void {}
+  close(): void {}
+}
+
+function setup(workers: number, script?: (slot: number, nth: number) => Script, drainTimeoutMs = 5000) {
+  const spawner = new FakeSpawner(script);
+  const model = new RecordingModel();
+  const events: MasterEvent[] = [];
+  const supervisor = new Supervisor({
+    workers, workerPath: 'worker.js', model, drainTimeoutMs, spawner, emit: (event) => void events.push(event),
+    workerArgv: (slot) => workerArgv({ slot, masterPid: 1, headTimeoutMs: 1, idleTimeoutMs: 1, transport: 'raw', allowCrash: false }),
+  });
+  const of = <T extends MasterEvent['type']>(type: T) => events.filter((event): event is Extract<MasterEvent, { type: T }> => event.type === type);
+  return { spawner, model, events, supervisor, of };
+}
+
+t.test('start forks every slot and resolves once each worker has said started; the model heard of each', async (t) => {
+  const { supervisor, spawner, model, events } = setup(3);
+  await supervisor.start();
+  t.same(spawner.children.map((child) => child.slot), [0, 1, 2]);
+  t.same(supervisor.pids(), spawner.children.map((child) => child.pid));
+  t.same(model.joined, supervisor.pids());
+  t.same(events, [], 'no worker-ready events for the first start: the listening event says it all');
+  t.same(spawner.children[0]!.orders, [{ type: 'await-connections', seq: 1 }]);
+});
+
+t.test('start fails with the first worker that could not listen, as a HandleError', async (t) => {
+  const { supervisor } = setup(2, (slot) => ({ start: slot === 1 ? 'failed' : 'started' }));
+  await t.rejects(supervisor.start(), { constructor: HandleError, code: 'EACCES', message: 'port 80 on 127.0.0.1 needs privileges (ports below 1024 do)' });
+  await supervisor.killAll();
+});
+
+t.test('a worker killed from outside is replaced at once, in its slot; its counts stay in the report', async (t) => {
+  const { supervisor, spawner, model, of } = setup(2);
+  await supervisor.start();
+  const victim = spawner.in(1)[0]!;
+  victim.report({ type: 'counted', connections: 4, requests: 9 });
+  victim.kill('SIGKILL');
+  await until(() => of('worker-ready').length === 1, EVENT_MS, 'the replacement to be ready');
+  t.match(of('worker-exited'), [{ slot: 1, pid: victim.pid, signal: 'SIGKILL', restartInMs: 0 }]);
+  const replacement = spawner.in(1)[1]!;
+  t.match(of('worker-ready'), [{ slot: 1, pid: replacement.pid }]);
+  t.same(model.left, [victim.pid]);
+  t.same(supervisor.pids(), [spawner.in(0)[0]!.pid, replacement.pid]);
+  t.same(supervisor.counts().map(({ slot, pid, replaced, connections }) => ({ slot, pid, replaced, connections })), [
+    { slot: 0, pid: spawner.in(0)[0]!.pid, replaced: false, connections: 0 },
+    { slot: 1, pid: victim.pid, replaced: true, connections: 4 },
+    { slot: 1, pid: replacement.pid, replaced: false, connections: 0 },
+  ]);
+  await supervisor.killAll();
+});
+
+t.test('a worker that keeps dying young by itself is replaced after the crash-loop delay', async (t) => {
+  const { supervisor, spawner, of } = setup(1);
+  await supervisor.start();
+  spawner.in(0)[0]!.exit(1, null);
+  await until(() => spawner.in(0).length === 2, EVENT_MS, 'the first replacement');
+  const [first] = of('worker-exited');
+  t.equal(first!.restartInMs, restartDelay(0, first!.livedMs, null), 'the policy, applied to how long it lived');
+  t.equal(first!.restartInMs, FIRST_RESTART_DELAY_MS, 'it lived a few ms: a crash loop');
+  await until(() => of('worker-ready').length === 1, EVENT_MS, 'the first replacement to be ready');
+  spawner.in(0)[1]!.exit(1, null);
+  await until(() => of('worker-exited').length === 2, EVENT_MS, 'the second crash');
+  t.equal(of('worker-exited')[1]!.restartInMs, 2 * FIRST_RESTART_DELAY_MS, 'twice as long the second time');
+  await supervisor.killAll();
+  t.ok(spawner.closed);
+});
+
+t.test('drain is a handshake: drain, stopped, finish naming it, drained, then the channel closes', async (t) => {
+  const { supervisor, spawner } = setup(1);
+  await supervisor.start();
+  const child = spawner.in(0)[0]!;
+  await supervisor.drain(supervisor.current(0));
+  t.same(spawner.timeline.filter((line) => line.includes(String(child.pid))).slice(3), [
+    `drain → 0/${child.pid}`, `0/${child.pid} says stopped`, `finish → 0/${child.pid}`, `0/${child.pid} says drained`, `0/${child.pid} exits`,
+  ]);
+  t.same(child.orders.at(-1), { type: 'finish', seq: 3, ack: 2 }, '`finish` answers `stopped` (its seq 2)');
+  t.match(supervisor.counts()[0], { connections: 3, requests: 5 }, 'the final counts came with `drained`');
+});
+
+t.test('a worker that does not drain in time is killed at the deadline, and says so', async (t) => {
+  const { supervisor, spawner, of } = setup(1, () => ({ drain: 'hang' }), 50);
+  await supervisor.start();
+  await supervisor.stop();
+  t.match(of('drain-timeout'), [{ slot: 0, drainTimeoutMs: 50 }]);
+  t.equal(spawner.in(0)[0]!.signalCode, 'SIGKILL');
+});
+
+t.test('a rolling restart: in every slot the replacement serves before its predecessor is told to drain', async (t) => {
+  const { supervisor, spawner, of } = setup(3);
+  await supervisor.start();
+  t.equal(await supervisor.restart(), true);
+  for (let slot = 0; slot < 3; slot++) {
+    const [old, replacement] = spawner.in(slot);
+    const at = (line: string) => spawner.timeline.indexOf(line);
+    t.ok(at(`${slot}/${replacement!.pid} says started`) < at(`drain → ${slot}/${old!.pid}`), `slot ${slot}: serving before draining`);
+    t.ok(at(`${slot}/${old!.pid} exits`) < at(`fork ${slot + 1}/${spawner.in(slot + 1)[1]?.pid}`) || slot === 2,
+      `slot ${slot}: the old worker is gone before the next slot's replacement is forked`);
+  }
+  t.match(of('restart-step').map((step) => step.slot), [0, 1, 2]);
+  t.same(of('restart-done')[0]!.pids, supervisor.pids());
+  t.same(of('worker-exited').map((event) => event.restartInMs), [null, null, null], 'a drained worker is not replaced again');
+  t.same(of('worker-ready'), [], 'replacements in a restart are announced by the restart steps');
+});
+
+t.test('a replacement that dies before it serves ends the restart; the old worker keeps its slot, undrained', async (t) => {
+  const { supervisor, spawner, of } = setup(2, (slot, nth) => (slot === 1 && nth === 1 ? { start: 'never' } : {}));
+  await supervisor.start();
+  const restarted = supervisor.restart();
+  await until(() => spawner.in(1).length === 2, EVENT_MS, 'slot 1\'s replacement to be forked');
+  const [old, doomed] = spawner.in(1);
+  doomed!.exit(1, null);
+  t.equal(await restarted, false);
+  t.match(of('restart-abandoned'), [{ slot: 1, pid: doomed!.pid }]);
+  t.equal(supervisor.current(1).pid, old!.pid, 'the old worker holds the slot');
+  t.notOk(old!.orders.some((order) => order.type === 'drain'), 'and was never told to drain');
+  t.same(of('worker-exited').filter((event) => event.pid === doomed!.pid).map((event) => event.restartInMs), [null], 'the failed one is not replaced');
+  await supervisor.killAll();
+});
+
+t.test('stop drains every worker, an old one still draining from a restart too, and closes the spawner', async (t) => {
+  const { supervisor, spawner } = setup(1, (_slot, nth) => (nth === 0 ? { drain: 'hang' } : {}), 200);
+  await supervisor.start();
+  const restarted = supervisor.restart();
+  await until(() => spawner.in(0).length === 2 && spawner.in(0)[0]!.orders.some((order) => order.type === 'finish'), EVENT_MS,
+    'the old worker to be draining');
+  await supervisor.stop();
+  t.equal(await restarted, false, 'the restart ends with the stop');
+  t.ok(spawner.children.every((child) => child.exitCode !== null || child.signalCode !== null), 'no worker left');
+  t.ok(spawner.closed);
+});
+
+t.test('killAll closes every channel; the workers exit', async (t) => {
+  const { supervisor, spawner } = setup(2);
+  await supervisor.start();
+  await supervisor.killAll();
+  t.same(spawner.children.map((child) => child.exitCode), [0, 0], 'each exited when its channel closed');
+  t.equal(await supervisor.restart(), false, 'no restart after a stop');
+});
