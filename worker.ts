@@ -13,9 +13,12 @@
  *   - `listen-net` (cluster): the worker listens itself, with the public net API, and takes each client
  *     handle before net.Socket wraps it.
  * Either way the worker counts the connection and answers HTTP on it (lib/worker/connections.ts), on the
- * raw handle or through a net.Socket (`--transport`). It reports its counts as it goes. Told to `drain`,
- * it stops accepting, finishes what it has started, and reports; when the master's channel closes, it
- * exits. Read on in lib/channel/, then lib/http/responder.ts.
+ * raw handle or through a net.Socket (`--transport`). It reports its counts as it goes. A connection
+ * can also come moved from another worker (a `take` with `moved`), and leave again: told to `give`
+ * some (the master evens the workers out) or to `retire` (a rolling restart), the worker hands live
+ * connections back at a request boundary, and the master moves them on. Told to `drain`, it stops
+ * accepting, finishes what it has started, and reports; when the master's channel closes, it exits.
+ * Read on in lib/channel/, then lib/http/responder.ts.
  */
 import net from 'node:net';
 import os from 'node:os';
@@ -31,7 +34,12 @@ import { Connections } from './lib/worker/connections';
 
 const settings = parseWorkerArgv(process.argv.slice(2));
 assertInternals();
-const connections = new Connections(settings, () => finishDrain());
+const connections = new Connections(settings, {
+  onEmpty: () => finishDrain(),
+  // Our copy of the fd goes once it is written: the master holds one from then on (the kernel keeps
+  // a reference in the message until the master reads it). So the client's socket is never closed.
+  onGiven: (clientHandle, moved, ack) => master.tell({ type: 'given', ack, moved }, clientHandle, () => closeHandle(clientHandle)),
+});
 const master = new ControlToMaster((order, handle) => (orders[order.type] as (order: Order, handle: unknown) => void)(order, handle));
 /** What this worker listens on, if it listens itself: closed when it drains. */
 let stopListening: (() => void) | null = null;
@@ -44,16 +52,17 @@ let finish: Order | null = null;
 let reportedDrained = false;
 
 /**
- * Stop accepting, let each connection finish, then report and go. On a shared socket, closing our copy
- * of the fd leaves the socket listening in the master and in the other workers: the kernel keeps
- * queuing connections for them, and none is lost.
+ * Stop accepting, let each connection finish (or, retiring, leave at its next boundary for our successor),
+ * then report and go. On a shared socket, closing our copy of the fd leaves the socket listening in the
+ * master and in the other workers: the kernel keeps queuing connections for them, and none is lost.
  */
-function drain(order: Order): void {
+function drain(order: Extract<Order, { type: 'drain' | 'retire' }>): void {
   draining = true;
   stopListening?.();
   stopListening = null;
   master.answer(order, { type: 'stopped' });
-  connections.drain();
+  if (order.type === 'retire') connections.retire(order.seq);
+  else connections.drain();
 }
 
 /**
@@ -113,9 +122,15 @@ const orders: { [T in Order['type']]: (order: Extract<Order, { type: T }>, recei
     if (!clientHandle) return;
     // The master holds its copy of the handle until this says we have it.
     master.answer(order, { type: 'taken' });
-    connections.serve(clientHandle);
+    connections.serve(clientHandle, order.moved);
+  },
+  give(order) {
+    connections.give(order.count, order.seq);
+    // What we hold now, after the connections that left: the master looks again once it has this.
+    master.answer(order, { type: 'counted', ...connections.counts });
   },
   drain,
+  retire: drain,
   finish(order) {
     finish = order;
     finishDrain();
@@ -131,11 +146,12 @@ const orders: { [T in Order['type']]: (order: Extract<Order, { type: T }>, recei
 process.on('uncaughtExceptionMonitor', () => master.tell({ type: 'counted', ...connections.counts }));
 
 /** Unasked counts for the master's live views; unref'd, so they never keep the worker alive. */
-let reported = -1;
+let reported = '';
 setInterval(() => {
-  const { connections: accepted, requests } = connections.counts;
-  if (accepted + requests === reported) return;
-  reported = accepted + requests;
+  const { connections: accepted, requests, received, given, open } = connections.counts;
+  const now = `${accepted} ${requests} ${received} ${given} ${open}`;
+  if (now === reported) return;
+  reported = now;
   master.tell({ type: 'counted', ...connections.counts });
 }, COUNT_INTERVAL_MS).unref();
 

@@ -10,22 +10,30 @@
  * never through its sentences, so rewording a log line cannot break a measurement.
  */
 
+/** What a worker counts (lib/channel/messages.ts, Counts): the events carry the same numbers. */
+interface Counted {
+  /** Connections it accepted (or the master handed it new): each once, by the first worker that served it. */
+  connections: number;
+  requests: number;
+  /** Live connections moved to it from another worker, and from it to another. */
+  received: number;
+  given: number;
+  /** Connections it holds now (as of its last report). */
+  open: number;
+}
+
 /** One worker process: its slot, and what it counted (a killed worker keeps its last report). */
-export interface WorkerCounts {
+export interface WorkerCounts extends Counted {
   slot: number;
   pid: number;
   /** It exited and another worker took its slot (a crash, a rolling restart). */
   replaced: boolean;
-  connections: number;
-  requests: number;
 }
 
 /** One slot, 0..N-1: every worker that held it, oldest first, and what they counted together. */
-export interface SlotCounts {
+export interface SlotCounts extends Counted {
   slot: number;
   pids: number[];
-  connections: number;
-  requests: number;
 }
 
 export interface ReportEvent {
@@ -34,11 +42,16 @@ export interface ReportEvent {
   transport: string;
   slots: SlotCounts[];
   workers: WorkerCounts[];
+  /** What the clients did: connections made (a moved one counted once), requests answered. */
   connections: number;
   requests: number;
-  /** Busiest slot over idlest; null when a slot got nothing (JSON has no Infinity). */
+  /** Live connections that changed worker. */
+  moves: number;
+  /** Busiest slot over idlest, by connections accepted; null when a slot got nothing (JSON has no Infinity). */
   maxMin: number | null;
   jain: number;
+  /** Jain's index of the connections each slot holds now (1 when none is open). */
+  openJain: number;
 }
 
 export type MasterEvent =
@@ -54,6 +67,10 @@ export type MasterEvent =
   | { type: 'restart-done'; pids: number[] }
   | { type: 'restart-abandoned'; slot: number; pid: number }
   | { type: 'drain-timeout'; slot: number; pid: number; drainTimeoutMs: number }
+  | { type: 'moved'; from: number; to: number; fromPid: number; toPid: number;
+      /** Bytes the connection carried: a half-arrived or pipelined next request. */
+      bytes: number }
+  | { type: 'move-failed'; from: number; fromPid: number; reason: string }
   | { type: 'stopping'; signal: string; ready: boolean }
   | { type: 'warning'; message: string }
   | { type: 'error'; code: string; message: string }
@@ -77,9 +94,11 @@ export function parseEvent(line: string): MasterEvent | null {
 
 /**
  * Whether a person hears of the event as it happens: a worker that exits because it was told to (a
- * drain, a stop) is no news. The console and the dashboard's log show the same ones.
+ * drain, a stop) is no news, nor is each connection that moves (the report and the dashboard count
+ * them). The console and the dashboard's log show the same ones.
  */
 export function isNews(event: MasterEvent): boolean {
+  if (event.type === 'moved') return false;
   return event.type !== 'worker-exited' || event.restartInMs !== null;
 }
 
@@ -107,6 +126,10 @@ export function describeEvent(event: Exclude<MasterEvent, ReportEvent | { type: 
       return `rolling restart done; worker pids ${event.pids.join(' ')}`;
     case 'restart-abandoned':
       return `slot ${event.slot}: the replacement, worker ${event.pid}, did not start; restart abandoned`;
+    case 'moved':
+      return `slot ${event.from} → slot ${event.to}: a live connection moved, carrying ${event.bytes} bytes`;
+    case 'move-failed':
+      return `slot ${event.from}: a connection worker ${event.fromPid} gave back could not move (${event.reason}); closed`;
     case 'drain-timeout':
       return `slot ${event.slot}: worker ${event.pid} did not drain in ${event.drainTimeoutMs} ms; killing it`;
     case 'stopping':

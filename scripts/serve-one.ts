@@ -26,9 +26,9 @@ const { values } = parseArgs({
 const transport = parseTransport(values.transport);
 assertInternals();
 const handle = bindServerHandle(values.host, Number(values.port));
-const counts = { connections: 0, requests: 0 };
+const counts = { connections: 0, requests: 0, received: 0, given: 0, open: 0 };
 const responder = new Responder({ slot: 0, headTimeoutMs: 10_000, idleTimeoutMs: 5000 },
-  { requestServed: () => void counts.requests++, connectionClosed: () => {} });
+  { requestServed: () => void counts.requests++, connectionClosed: () => {}, connectionGiven: () => {} });
 listen(handle, DEFAULT_BACKLOG, (clientHandle) => {
   counts.connections++;
   responder.serve(openTransport(transport, clientHandle));
@@ -40,7 +40,7 @@ console.log(formatEvent({
 
 const stop = () => {
   closeHandle(handle);
-  console.log(formatEvent(buildReport('serve-one', transport, [{ slot: 0, pid: process.pid, replaced: false, ...counts }])));
+  console.log(formatEvent(buildReport('serve-one', transport, [{ slot: 0, pid: process.pid, replaced: false, ...counts, open: 0 }])));
   process.exit(0);
 };
 process.once('SIGINT', stop);

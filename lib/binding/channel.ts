@@ -53,6 +53,26 @@ export function socketFromClientHandle(clientHandle: ClientHandle): net.Socket {
 }
 
 /**
+ * Takes a connected net.Socket's handle out of it, so that the connection can move to another process:
+ * the handle stops reading (`readStop`; net.Socket's own `pause()` would let libuv read on into the
+ * stream's buffer), the socket is destroyed without it (net.Socket closes only the `_handle` it still
+ * has, lib/net.js `_destroy`), and the handle, open, is returned. child_process does the like when it
+ * sends a net.Socket (`handleConversion['net.Socket'].send`), but leaves the handle reading into a no-op
+ * until the receiver's acknowledgement: bytes that arrive meanwhile would be lost. Returns null if the
+ * socket has no handle.
+ */
+export function detachSocket(socket: net.Socket): ClientHandle | null {
+  const internals = socket as unknown as { _handle: (TcpWrap & { reading?: boolean }) | null };
+  const handle = internals._handle;
+  if (!handle) return null;
+  handle.readStop();
+  handle.reading = false;
+  internals._handle = null;
+  socket.destroy();
+  return handle as unknown as ClientHandle;
+}
+
+/**
  * Takes the client handles of a listening net.Server before net.Socket wraps them: net.Server sets
  * `_handle.onconnection` when it listens (setupListenHandle in lib/net.js), and in a cluster worker that
  * `_handle` is either the shared TCP handle (SCHED_NONE) or the object the worker's cluster code calls

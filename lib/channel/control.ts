@@ -31,7 +31,7 @@ export class ControlToWorker {
       const report = parseReport(raw);
       if (!report) return;
       onReport(report, handle);
-      if (!('ack' in report)) return;
+      if (!('ack' in report) || report.ack === undefined) return;
       const answered = this.awaiting.get(report.ack);
       this.awaiting.delete(report.ack);
       answered?.(report);
@@ -64,7 +64,7 @@ export class ControlToWorker {
 }
 
 /** A report that answers an order, before the channel numbers it and names the order. */
-type Answer = ReportBody extends infer R ? R extends { ack: number } ? Omit<R, 'ack'> : never : never;
+type Answer = ReportBody extends infer R ? R extends { ack?: number } ? Omit<R, 'ack'> : never : never;
 
 /** A worker's end of the channel: orders in, reports out. */
 export class ControlToMaster {

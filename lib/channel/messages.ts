@@ -22,7 +22,13 @@
  *   - `read-pipe`: connections will come on the handle pipe (handle-pipe.ts), many in flight (rr-pipelined).
  * Stopping is a handshake (lib/supervisor/drain.ts): `drain` → `stopped` (no longer accepting) →
  * `finish` (nothing more will come) → `drained` (with the final counts), then the master closes the
- * channel.
+ * channel. `retire` is the same handshake for a worker replaced in a rolling restart, except that it
+ * gives each open connection back to the master at its next request boundary instead of closing it.
+ *
+ * Moving a live connection: the worker answers `give` (rebalancing) or `retire` with one `given` per
+ * connection, carrying the client handle and what the connection was in the middle of (`Moved`); the
+ * master hands it on with a `take` order that carries the same, and the receiver answers `taken`. After
+ * its `given`s the worker answers a `give` with `counted`: what it holds now.
  */
 
 /**
@@ -34,9 +40,28 @@ export const COUNT_INTERVAL_MS = 100;
 
 /** What a worker has counted since it started. */
 export interface Counts {
-  /** Connections it accepted or was handed (each counted once, by the first worker that served it). */
+  /** Connections it accepted, or the master handed it new: each counted once, by the first worker that served it. */
   connections: number;
   requests: number;
+  /** Live connections moved to it from another worker, and from it to another. */
+  received: number;
+  given: number;
+  /** Connections it holds now. */
+  open: number;
+}
+
+/** A live connection on its way from one worker to another, and what it was in the middle of. */
+export interface Moved {
+  /** Bytes the giver read and did not parse yet (a half-arrived or pipelined next request), as base64. */
+  bytes: string;
+  /** When the connection times out, on the machine's clock (Date.now()): a move is no fresh lease on life. */
+  deadline: number;
+  /** When the head in `bytes` began to arrive, or 0: its head timeout runs on from then. */
+  headStartedAt: number;
+  /** When it left the giver: a connection moved this recently is not moved again (no ping-pong). */
+  movedAt: number;
+  /** The slot it comes from. */
+  from: number;
 }
 
 export type Order =
@@ -44,17 +69,20 @@ export type Order =
   | { type: 'listen-net'; seq: number; host: string; port: number; backlog: number }
   | { type: 'await-connections'; seq: number }
   | { type: 'read-pipe'; seq: number }
-  | { type: 'take'; seq: number }
+  | { type: 'take'; seq: number; moved?: Moved }
+  | { type: 'give'; seq: number; count: number; to: number }
   | { type: 'drain'; seq: number }
+  | { type: 'retire'; seq: number }
   | { type: 'finish'; seq: number; ack: number };
 
 export type Report =
   | { type: 'started'; seq: number; ack: number }
   | { type: 'failed'; seq: number; ack: number; syscall: string; errno: number; host: string; port: number }
   | { type: 'taken'; seq: number; ack: number }
+  | { type: 'given'; seq: number; ack: number; moved: Moved }
   | { type: 'stopped'; seq: number; ack: number }
   | ({ type: 'drained'; seq: number; ack: number } & Counts)
-  | ({ type: 'counted'; seq: number } & Counts);
+  | ({ type: 'counted'; seq: number; ack?: number } & Counts);
 
 /** A message before its sender numbers it. */
 type Unnumbered<M> = M extends unknown ? Omit<M, 'seq'> : never;
@@ -69,7 +97,16 @@ const isString: Check = (value) => typeof value === 'string';
 /** A libuv errno is negative; anything else would make util.getSystemErrorName() throw in the master. */
 const isErrno: Check = (value) => Number.isInteger(value) && (value as number) < 0;
 
-const COUNTS = { connections: isCount, requests: isCount };
+const COUNTS = { connections: isCount, requests: isCount, received: isCount, given: isCount, open: isCount };
+/** The most a move carries: a request head the responder is still reading (lib/http/head.ts HEAD_LIMIT, 8 KiB) and more. */
+const MAX_CARRIED_BASE64 = 64 * 1024;
+const isMoved: Check = (value) => {
+  if (typeof value !== 'object' || value === null) return false;
+  const moved = value as Record<string, unknown>;
+  return typeof moved.bytes === 'string' && moved.bytes.length <= MAX_CARRIED_BASE64 && /^[A-Za-z0-9+/]*={0,2}$/.test(moved.bytes) &&
+    Number.isFinite(moved.deadline) && isCount(moved.headStartedAt) && isCount(moved.movedAt) && isCount(moved.from);
+};
+const optional = (check: Check): Check => (value) => value === undefined || check(value);
 
 /** Every order and report, with the fields it must carry beside `type` and `seq`. */
 const ORDERS: { [T in Order['type']]: Record<string, Check> } = {
@@ -77,17 +114,20 @@ const ORDERS: { [T in Order['type']]: Record<string, Check> } = {
   'listen-net': { host: isString, port: isPort, backlog: isCount },
   'await-connections': {},
   'read-pipe': {},
-  take: {},
+  take: { moved: optional(isMoved) },
+  give: { count: isCount, to: isCount },
   drain: {},
+  retire: {},
   finish: { ack: isSeq },
 };
 const REPORTS: { [T in Report['type']]: Record<string, Check> } = {
   started: { ack: isSeq },
   failed: { ack: isSeq, syscall: isString, errno: isErrno, host: isString, port: isPort },
   taken: { ack: isSeq },
+  given: { ack: isSeq, moved: isMoved },
   stopped: { ack: isSeq },
   drained: { ack: isSeq, ...COUNTS },
-  counted: COUNTS,
+  counted: { ack: optional(isSeq), ...COUNTS },
 };
 
 /** The message, with exactly the fields its type has, or null if it is not one of `table`'s. */
@@ -99,7 +139,7 @@ function parse<M>(value: unknown, table: Record<string, Record<string, Check>>):
   const message: Record<string, unknown> = { type: record.type, seq: record.seq };
   for (const [name, check] of Object.entries(fields)) {
     if (!check(record[name])) return null;
-    message[name] = record[name];
+    if (record[name] !== undefined) message[name] = record[name];
   }
   return message as M;
 }

@@ -9,7 +9,8 @@
  * connection, which is also the handle's owner for every callback.
  *
  * State at a glance: `ended` (our FIN is queued or sent), `peerEnded` (theirs has arrived), `queued`
- * (writes the kernel has not taken yet), `closeWhenWritten` (close as soon as `queued` is 0), `closed`.
+ * (writes the kernel has not taken yet), `closeWhenWritten` (close as soon as `queued` is 0), `closed`
+ * (closed, or released to move to another process: either way nothing more happens here).
  */
 import type { ClientHandle } from '../binding/internals';
 import {
@@ -88,6 +89,14 @@ export class RawTransport implements Transport, StreamOwner {
     this.closed = true;
     this.stream.closeHandle(this.clientHandle);
     this.receiver!.onClosed();
+  }
+
+  /** Stops reading and goes quiet, the handle left open for whoever takes it next (`closed`: nothing more happens here). */
+  release(): ClientHandle | null {
+    if (this.closed || this.ended || this.queued > 0) return null;
+    this.stream.pauseReading(this.clientHandle);
+    this.closed = true;
+    return this.clientHandle;
   }
 
   // ---- the handle's callbacks (StreamOwner) ----

@@ -7,6 +7,8 @@
  * false (the default) it ends its side when the peer ends, and destroys itself once both are done.
  */
 import type net from 'node:net';
+import { detachSocket } from '../binding/channel';
+import type { ClientHandle } from '../binding/internals';
 import type { Transport, TransportReceiver } from './transport';
 
 export class SocketTransport implements Transport {
@@ -46,5 +48,13 @@ export class SocketTransport implements Transport {
 
   close(): void {
     this.socket.destroy();
+  }
+
+  /** net.Socket keeps its handle to itself: lib/binding/channel.ts takes it out, and the socket goes quiet. */
+  release(): ClientHandle | null {
+    const { socket } = this;
+    if (socket.destroyed || socket.writableEnded || socket.writableLength > 0 || socket.readableLength > 0) return null;
+    socket.removeAllListeners();
+    return detachSocket(socket);
   }
 }

@@ -12,6 +12,8 @@
  * Both close the way net.Socket does with `allowHalfOpen: false`: once the peer has ended and every
  * queued byte of ours has gone out, the connection closes by itself.
  */
+import type { ClientHandle } from '../binding/internals';
+
 export interface Transport {
   /** Starts reading: each chunk goes to `onBytes`, then `onEnd` once. */
   start(receiver: TransportReceiver): void;
@@ -26,6 +28,13 @@ export interface Transport {
   resume(): void;
   /** Closes now, whatever is queued. */
   close(): void;
+  /**
+   * Gives the connection up without closing it, so that it can move to another process: reading stops
+   * (what arrives meanwhile waits in the kernel, in the socket itself) and the transport goes quiet,
+   * hearing nothing more. Returns the client handle, or null if it cannot be given up now: bytes of ours
+   * still queued, our FIN decided, or closed.
+   */
+  release(): ClientHandle | null;
 }
 
 export interface TransportReceiver {

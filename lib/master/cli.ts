@@ -30,7 +30,23 @@ export interface MasterOptions {
   /** The dashboard's port on 127.0.0.1, or null for none. */
   dashboard: number | null;
   printConfig: boolean;
+  /** --rebalance: null when off. */
+  rebalance: { aboveMeanPercent: number; movesPerSecond: number } | null;
+  restartCloses: boolean;
 }
+
+/**
+ * --rebalance-above: 5% of the mean. With 400 connections on 4 workers the fullest may hold 105 before
+ * any moves; every slot within 5% of the mean keeps Jain's index above 0.997, and a few connections
+ * more or less, as they come and go, move nothing.
+ */
+export const DEFAULT_REBALANCE_ABOVE_PERCENT = 5;
+/**
+ * --moves-per-second: 200. A burst of 400 connections on a shared socket leaves about a hundred to move
+ * (notes/moving.md); at 200 a second they have moved within half a second, and a move costs about
+ * what a new connection through rr-pipelined costs, so the budget is a few percent of a core at most.
+ */
+export const DEFAULT_MOVES_PER_SECOND = 200;
 
 export const USAGE = `usage: node master.js [options]
 
@@ -59,10 +75,16 @@ export const USAGE = `usage: node master.js [options]
   --dashboard PORT   serve the distribution, live, at http://127.0.0.1:PORT/ (and its JSON at /state)
   --json             every line on stdout is one JSON event (listening, worker-exited, ..., report)
   --print-config     print the nginx config --model nginx would run, and exit
+  --rebalance        move idle kept-alive connections from the fullest worker to the emptiest, live
+  --rebalance-above P  rebalance when a worker holds P% more connections than the mean (default ${DEFAULT_REBALANCE_ABOVE_PERCENT})
+  --moves-per-second N  move at most N connections a second (default ${DEFAULT_MOVES_PER_SECOND})
+  --restart-closes   a rolling restart closes kept-alive connections, as a drain does, instead of
+                     moving them to the new worker
   --help             this text
 
 Ctrl-C (SIGINT) or SIGTERM: stop gracefully and print each worker's connection count.
-SIGHUP: rolling restart, one worker at a time, each replacement serving before its predecessor drains.`;
+SIGHUP: rolling restart, one worker at a time: each replacement serves before its predecessor retires
+and hands it its live connections.`;
 
 function wholeNumber(flag: string, text: string, min: number, max: number): number {
   const value = Number(text);
@@ -75,6 +97,12 @@ function wholeNumber(flag: string, text: string, min: number, max: number): numb
 function oneOf<T extends string>(flag: string, text: string, names: readonly T[]): T {
   if (!(names as readonly string[]).includes(text)) throw new UsageError(`--${flag} must be one of ${names.join(', ')}, not '${text}'`);
   return text as T;
+}
+
+function rebalanceSettings(above: string, moves: string, model: string): NonNullable<MasterOptions['rebalance']> {
+  // nginx holds the client side: the workers see nginx's connections, and nginx chooses among them.
+  if (model === 'nginx') throw new UsageError('--rebalance moves the connections clients hold to the workers; with --model nginx the clients talk to nginx, which spreads them itself');
+  return { aboveMeanPercent: wholeNumber('rebalance-above', above, 1, 1000), movesPerSecond: wholeNumber('moves-per-second', moves, 1, 100_000) };
 }
 
 /** Returns null when --help was asked for. Throws UsageError with one readable line otherwise. */
@@ -99,6 +127,10 @@ export function parseMasterArgs(argv: string[]): MasterOptions | null {
         dashboard: { type: 'string' },
         json: { type: 'boolean', default: false },
         'print-config': { type: 'boolean', default: false },
+        rebalance: { type: 'boolean', default: false },
+        'rebalance-above': { type: 'string', default: String(DEFAULT_REBALANCE_ABOVE_PERCENT) },
+        'moves-per-second': { type: 'string', default: String(DEFAULT_MOVES_PER_SECOND) },
+        'restart-closes': { type: 'boolean', default: false },
         help: { type: 'boolean', default: false },
       },
     }));
@@ -123,5 +155,7 @@ export function parseMasterArgs(argv: string[]): MasterOptions | null {
     json: values.json,
     dashboard: values.dashboard === undefined ? null : wholeNumber('dashboard', values.dashboard, 0, 65535),
     printConfig: values['print-config'],
+    rebalance: values.rebalance ? rebalanceSettings(values['rebalance-above'], values['moves-per-second'], values.model) : null,
+    restartCloses: values['restart-closes'],
   };
 }

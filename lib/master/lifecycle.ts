@@ -43,6 +43,8 @@ export class Master {
       }),
       model: this.model,
       drainTimeoutMs: options.drainTimeoutMs,
+      rebalance: options.rebalance,
+      restartCloses: options.restartCloses,
       emit: (event) => this.emit(event),
     });
   }

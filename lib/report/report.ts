@@ -3,7 +3,7 @@
  *
  * First the article's own lines, `worker <pid> got <n> connections`, so a reader can set them beside
  * its table; then one line per slot with its share and a bar, and the two evenness numbers from
- * stats.ts. With --json the same report is one JSON object (lib/events.ts); the dashboard's /state is
+ * stats.ts; then, if any live connection changed worker, how many each slot gave and received. With --json the same report is one JSON object (lib/events.ts); the dashboard's /state is
  * that object too.
  */
 import type { ReportEvent, SlotCounts, WorkerCounts } from '../events';
@@ -21,10 +21,13 @@ export function bar(count: number, widest: number): string {
 export function slotCounts(workers: readonly WorkerCounts[]): SlotCounts[] {
   const slots: SlotCounts[] = [];
   for (const worker of workers) {
-    const slot = slots[worker.slot] ??= { slot: worker.slot, pids: [], connections: 0, requests: 0 };
+    const slot = slots[worker.slot] ??= { slot: worker.slot, pids: [], connections: 0, requests: 0, received: 0, given: 0, open: 0 };
     slot.pids.push(worker.pid);
     slot.connections += worker.connections;
     slot.requests += worker.requests;
+    slot.received += worker.received;
+    slot.given += worker.given;
+    slot.open += worker.open;
   }
   return slots.filter(Boolean);
 }
@@ -32,10 +35,12 @@ export function slotCounts(workers: readonly WorkerCounts[]): SlotCounts[] {
 export function buildReport(model: string, transport: string, workers: readonly WorkerCounts[]): ReportEvent {
   const slots = slotCounts(workers);
   const { total, maxMinRatio, jain } = describeDistribution(slots.map((slot) => slot.connections));
+  const sum = (field: 'requests' | 'received') => slots.reduce((all, slot) => all + slot[field], 0);
   return {
     type: 'report', model, transport, slots, workers: [...workers],
-    connections: total, requests: slots.reduce((sum, slot) => sum + slot.requests, 0),
+    connections: total, requests: sum('requests'), moves: sum('received'),
     maxMin: Number.isFinite(maxMinRatio) ? maxMinRatio : null, jain,
+    openJain: describeDistribution(slots.map((slot) => slot.open)).jain,
   };
 }
 
@@ -62,5 +67,9 @@ export function formatReport(report: ReportEvent): string {
   lines.push(...distributionLines(report.slots.map((slot) => ({
     label: `slot ${slot.slot}  pid ${String(current(slot)).padEnd(7)}`, count: slot.connections,
   }))));
+  if (report.moves > 0) {
+    lines.push(`${report.moves} live connections moved: ` +
+      report.slots.map((slot) => `slot ${slot.slot} gave ${slot.given}, received ${slot.received}`).join('; '));
+  }
   return lines.join('\n');
 }

@@ -18,15 +18,16 @@
 import type { WorkerProcess } from './worker-process';
 
 /**
- * Tells a worker to drain and resolves once it has exited; at the deadline it is killed (`onTimeout`
- * says so first). It no longer takes connections from this moment, so no model hands it anything new,
+ * Tells a worker to drain (or `retire`: the same, but its live connections are given back to move on
+ * instead of closed) and resolves once it has exited; at the deadline it is killed (`onTimeout` says so
+ * first). It no longer takes connections from this moment, so no model hands it anything new,
  * and its handle pipe is ended after the last handle sent.
  */
-export async function drain(worker: WorkerProcess, timeoutMs: number, onTimeout: () => void): Promise<void> {
+export async function drain(worker: WorkerProcess, timeoutMs: number, onTimeout: () => void, how: 'drain' | 'retire' = 'drain'): Promise<void> {
   if (!worker.draining) {
     worker.draining = true;
     worker.pipe?.end();
-    worker.send({ type: 'drain' }, null, (stopped) => {
+    worker.send({ type: how }, null, (stopped) => {
       worker.send({ type: 'finish', ack: stopped.seq }, null, () => worker.control.disconnect());
     });
   }

@@ -17,7 +17,8 @@ export interface Slots {
   replace(slot: number): Promise<WorkerProcess | null>;
   /** Gives the slot back to a worker (its replacement failed). */
   restore(slot: number, worker: WorkerProcess): void;
-  drain(worker: WorkerProcess): Promise<void>;
+  /** The old worker goes: its connections move to its successor, or it drains (--restart-closes). */
+  retire(worker: WorkerProcess): Promise<void>;
   emit(event: MasterEvent): void;
 }
 
@@ -53,7 +54,7 @@ export class RollingRestart {
       return false;
     }
     this.slots.emit({ type: 'restart-step', slot, pid: replacement.pid, draining: old.pid });
-    await this.slots.drain(old);
+    await this.slots.retire(old);
     return true;
   }
 }

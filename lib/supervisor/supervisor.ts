@@ -4,17 +4,23 @@
  * The promise the kit keeps: every process it starts, it stops, whatever kills the master.
  *   - A clean stop drains each worker (drain.ts: it stops accepting, finishes its requests, reports its
  *     final count and exits); one that has not exited by the deadline gets SIGKILL.
- *   - A rolling restart (SIGHUP, rolling-restart.ts) replaces the workers one slot at a time.
+ *   - A rolling restart (SIGHUP, rolling-restart.ts) replaces the workers one slot at a time; each old
+ *     worker retires, giving its live connections back to move to its successor (mover.ts), unless
+ *     --restart-closes asks for the plain drain.
+ *   - With --rebalance the workers' open connections are evened out as they go (rebalancer.ts).
  *   - If the master dies without a word (SIGKILL, a crash), the kernel closes its end of every IPC
  *     socketpair; each worker's channel sees EOF, Node emits 'disconnect', and the worker exits (see
  *     worker.ts). No process-group tricks needed, and none can be escaped by a worker.
  *   - A worker that dies is forked again at once, or later if it is a crash loop (restart-policy.ts).
  */
+import { asClientHandle } from '../binding/channel';
 import { HandleError, WorkersNotReadyError } from '../errors';
 import type { MasterEvent, WorkerCounts } from '../events';
-import type { Report } from '../channel/messages';
+import type { Moved, Report } from '../channel/messages';
 import type { Model } from '../models/model';
 import { drain } from './drain';
+import { Mover } from './mover';
+import { Rebalancer, type RebalanceSettings } from './rebalancer';
 import { restartDelay } from './restart-policy';
 import { RollingRestart, type Slots } from './rolling-restart';
 import { Spawner } from './spawn';
@@ -35,6 +41,10 @@ export interface SupervisorOptions {
   emit(event: MasterEvent): void;
   /** How workers are forked: the model's way (spawn.ts), or a unit test's fake processes. */
   spawner?: Pick<Spawner, 'spawn' | 'close'>;
+  /** --rebalance: how far the workers may drift apart before connections move, and how fast they may. */
+  rebalance?: RebalanceSettings | null;
+  /** --restart-closes: a rolling restart drains the old workers instead of moving their connections. */
+  restartCloses?: boolean;
 }
 
 export class Supervisor implements Slots {
@@ -45,11 +55,16 @@ export class Supervisor implements Slots {
   private readonly restartDelays: number[] = [];
   private readonly spawner: Pick<Spawner, 'spawn' | 'close'>;
   private readonly rollingRestart = new RollingRestart(this);
+  private readonly mover: Mover;
+  private readonly rebalancer: Rebalancer | null;
   private started: { resolve(): void; reject(error: Error): void } | null = null;
   stopping = false;
 
   constructor(private readonly options: SupervisorOptions) {
     this.spawner = options.spawner ?? new Spawner(options.workerPath, options.model.fork);
+    const holders = () => this.slots.filter((worker) => worker?.takesConnections);
+    this.mover = new Mover({ candidates: holders }, (event) => this.emit(event));
+    this.rebalancer = options.rebalance ? new Rebalancer(holders, this.mover, options.rebalance) : null;
   }
 
   get count(): number {
@@ -66,7 +81,13 @@ export class Supervisor implements Slots {
         this.started = null;
         action();
       };
-      this.started = { resolve: () => settle(resolve), reject: (error) => settle(() => reject(error)) };
+      this.started = {
+        resolve: () => settle(() => {
+          this.rebalancer?.start();
+          resolve();
+        }),
+        reject: (error) => settle(() => reject(error)),
+      };
       for (let slot = 0; slot < this.options.workers; slot++) {
         this.replace(slot).catch((error: Error) => this.started?.reject(error));
       }
@@ -85,6 +106,7 @@ export class Supervisor implements Slots {
   counts(): WorkerCounts[] {
     return this.everyWorker.map((worker) => ({
       slot: worker.slot, pid: worker.pid, replaced: this.slots[worker.slot] !== worker, ...worker.counts,
+      open: worker.exited ? 0 : worker.counts.open,
     }));
   }
 
@@ -100,7 +122,7 @@ export class Supervisor implements Slots {
       spawned.child.kill('SIGKILL');
       return null;
     }
-    const worker = new WorkerProcess(slot, spawned, (from, report) => this.onReport(from, report));
+    const worker = new WorkerProcess(slot, spawned, (from, report, handle) => this.onReport(from, report, handle));
     this.slots[slot] = worker;
     this.everyWorker.push(worker);
     worker.child.once('exit', (code, signal) => this.onExit(worker, code, signal));
@@ -113,8 +135,17 @@ export class Supervisor implements Slots {
   }
 
   drain(worker: WorkerProcess): Promise<void> {
+    return this.finishWith(worker, 'drain');
+  }
+
+  /** A rolling restart's old worker: its connections move to its successor, unless --restart-closes. */
+  retire(worker: WorkerProcess): Promise<void> {
+    return this.finishWith(worker, this.options.restartCloses ? 'drain' : 'retire');
+  }
+
+  private finishWith(worker: WorkerProcess, how: 'drain' | 'retire'): Promise<void> {
     const { drainTimeoutMs } = this.options;
-    return drain(worker, drainTimeoutMs, () => this.emit({ type: 'drain-timeout', slot: worker.slot, pid: worker.pid, drainTimeoutMs }));
+    return drain(worker, drainTimeoutMs, () => this.emit({ type: 'drain-timeout', slot: worker.slot, pid: worker.pid, drainTimeoutMs }), how);
   }
 
   private allReady(): boolean {
@@ -122,7 +153,7 @@ export class Supervisor implements Slots {
   }
 
   /** What each report means to the supervisor (replies to a model's orders go to the model too). */
-  private onReport(worker: WorkerProcess, report: Report): void {
+  private onReport(worker: WorkerProcess, report: Report, handle: unknown): void {
     switch (report.type) {
       case 'started':
         worker.becameReady();
@@ -137,18 +168,35 @@ export class Supervisor implements Slots {
         return;
       }
       case 'counted':
-      case 'drained':
-        worker.counts = { connections: report.connections, requests: report.requests };
+      case 'drained': {
+        const { connections, requests, received, given, open } = report;
+        worker.counts = { connections, requests, received, given, open };
         return;
+      }
+      case 'given':
+        return this.given(worker, report.ack, report.moved, handle);
       case 'taken':
       case 'stopped':
         return;
     }
   }
 
+  /**
+   * A worker gave a live connection back: for the slot a rebalancing `give` named, or, from a retiring
+   * worker, for its successor (the slot's worker now); the mover hands it on.
+   */
+  private given(worker: WorkerProcess, ack: number, moved: Moved, handle: unknown): void {
+    const clientHandle = asClientHandle(handle);
+    if (!clientHandle) return;
+    const slot = this.rebalancer?.target(worker, ack) ?? worker.slot;
+    this.mover.route(worker, clientHandle, moved, this.slots[slot] ?? null);
+  }
+
   private onExit(worker: WorkerProcess, code: number | null, signal: NodeJS.Signals | null): void {
     worker.gone();
     this.options.model.remove(worker);
+    this.mover.removed(worker);
+    this.rebalancer?.removed(worker);
     const livedMs = Date.now() - worker.startedAt;
     const exited = { type: 'worker-exited', slot: worker.slot, pid: worker.pid, code, signal, livedMs } as const;
     // Not replaced: it was told to go, or it is no longer the slot's worker, or it is a replacement that
@@ -173,8 +221,10 @@ export class Supervisor implements Slots {
   /** Graceful stop: every worker drains at once. Resolves with every worker's final counts. */
   async stop(): Promise<WorkerCounts[]> {
     this.stopping = true;
+    this.rebalancer?.stop();
     // Every worker, not only the current ones: an old one may still be draining from a rolling restart.
     await Promise.all(this.everyWorker.filter((worker) => !worker.exited).map((worker) => this.drain(worker)));
+    this.mover.close();
     this.spawner.close();
     return this.counts();
   }
@@ -182,6 +232,7 @@ export class Supervisor implements Slots {
   /** Stops every worker without draining: a worker exits at once when its IPC channel closes. */
   async killAll(): Promise<void> {
     this.stopping = true;
+    this.rebalancer?.stop();
     for (const worker of this.everyWorker) worker.control.disconnect();
     const exited = Promise.all(this.everyWorker.map((worker) => worker.exit));
     const deadline = setTimeout(() => {
@@ -189,6 +240,7 @@ export class Supervisor implements Slots {
     }, KILL_AFTER_MS);
     await exited;
     clearTimeout(deadline);
+    this.mover.close();
     this.spawner.close();
   }
 }

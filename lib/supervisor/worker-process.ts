@@ -20,7 +20,7 @@ export class WorkerProcess implements WorkerLink {
   ready = false;
   draining = false;
   exited = false;
-  counts: Counts = { connections: 0, requests: 0 };
+  counts: Counts = { connections: 0, requests: 0, received: 0, given: 0, open: 0 };
   readonly startedAt = Date.now();
   readonly child: ChildProcess;
   readonly pipe: HandlePipeToWorker | null;
@@ -54,9 +54,10 @@ export class WorkerProcess implements WorkerLink {
     this.markServing(true);
   }
 
+  /** Sends an order on the control channel (lib/channel/control.ts); returns its seq. */
   send(order: OrderBody, handle: ServerHandle | ClientHandle | null, answered?: (report: Report) => void,
-    failed?: (error: Error) => void): void {
-    this.control.send(order, handle, answered, failed);
+    failed?: (error: Error) => void): number {
+    return this.control.send(order, handle, answered, failed);
   }
 
   /** It exited: its pipe goes with it. */

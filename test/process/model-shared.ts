@@ -8,7 +8,7 @@
 import t from 'tap';
 import { assertAccounted, distributionRun } from '../helpers/distribution';
 
-const N = 10_000;
+const N = 4000;
 
 for (const model of ['shared', 'cluster-none', 'cluster-rr']) {
   t.test(`--model ${model}: every connection accounted for`, async (t) => {
