@@ -6,17 +6,16 @@
  *   - `listen` (the article; also nginx's and reuseport's per-slot sockets): the order carries a TCP
  *     handle the master bound. The worker listens on it, and libuv calls `onconnection` with each client
  *     handle this process wins the race for;
- *   - `await-connections` (rr, rr-free): each connection comes as a `take` order carrying a client handle
- *     the master accepted, answered `taken`;
- *   - `read-pipe` (rr-pipelined): client handles arrive on a pipe of their own, many in flight
+ *   - `await-connections` (rr, rr-free, rr-pipelined): the master accepts, and hands each client handle
+ *     on as a `take` order, answered `taken`, or on the worker's handle pipe, many in flight
  *     (lib/channel/handle-pipe.ts);
  *   - `listen-net` (cluster): the worker listens itself, with the public net API, and takes each client
  *     handle before net.Socket wraps it.
  * Either way the worker counts the connection and answers HTTP on it (lib/worker/connections.ts), on the
  * raw handle or through a net.Socket (`--transport`). It reports its counts as it goes. A connection
- * can also come moved from another worker (a `take` with `moved`), and leave again: told to `give`
- * some (the master evens the workers out) or to `retire` (a rolling restart), the worker hands live
- * connections back at a request boundary, and the master moves them on. Told to `drain`, it stops
+ * can also come moved from another worker (on the handle pipe), and leave again: told to `give` some
+ * (the master evens the workers out) or to `retire` (a rolling restart), the worker hands live
+ * connections back on the pipe at a request boundary, and the master moves them on. Told to `drain`, it stops
  * accepting, finishes what it has started, and reports; when the master's channel closes, it exits.
  * Read on in lib/channel/, then lib/http/responder.ts.
  */
@@ -26,7 +25,7 @@ import { asClientHandle, asServerHandle, takeConnections } from './lib/binding/c
 import { assertInternals, type ServerHandle } from './lib/binding/internals';
 import { boundAddress, closeHandle, listen } from './lib/binding/tcp';
 import { ControlToMaster } from './lib/channel/control';
-import { receiveHandles } from './lib/channel/handle-pipe';
+import { HandlePipeToMaster } from './lib/channel/handle-pipe';
 import { COUNT_INTERVAL_MS, type Order } from './lib/channel/messages';
 import { parseWorkerArgv } from './lib/worker/settings';
 import type { HandleError } from './lib/errors';
@@ -38,14 +37,30 @@ const connections = new Connections(settings, {
   onEmpty: () => finishDrain(),
   // Our copy of the fd goes once it is written: the master holds one from then on (the kernel keeps
   // a reference in the message until the master reads it). So the client's socket is never closed.
-  onGiven: (clientHandle, moved, ack) => master.tell({ type: 'given', ack, moved }, clientHandle, () => closeHandle(clientHandle)),
+  onGiven: (clientHandle, moved, ack) => {
+    giving++;
+    pipe.tell({ type: 'given', seq: master.nextSeq(), ack, moved }, clientHandle, () => {
+      closeHandle(clientHandle);
+      giving--;
+      finishDrain();
+    });
+  },
 });
+/**
+ * Connections given back whose write has not gone yet: a burst of them queues in libuv while the pipe
+ * is full, and a worker that exited now would take them with it. The drain waits for them.
+ */
+let giving = 0;
 const master = new ControlToMaster((order, handle) => (orders[order.type] as (order: Order, handle: unknown) => void)(order, handle));
+/**
+ * The handle pipe: connections the master hands over many at a time (rr-pipelined), and live
+ * connections moved from other workers. Until the master's FIN after its last handle, one may still
+ * be on its way.
+ */
+const pipe = new HandlePipeToMaster((clientHandle, moved) => connections.serve(clientHandle, moved), () => finishDrain());
 /** What this worker listens on, if it listens itself: closed when it drains. */
 let stopListening: (() => void) | null = null;
 let draining = false;
-/** rr-pipelined: handles may still be in our pipe until the master's FIN after the last one. */
-let pipeOpen = false;
 /** The master's `finish`: nothing more will come. `drained` answers it. */
 let finish: Order | null = null;
 /** We said `drained`: a channel that closes now is the master's answer, not its death. */
@@ -72,7 +87,7 @@ function drain(order: Extract<Order, { type: 'drain' | 'retire' }>): void {
  * and a connection that did come is finished or handed back first.
  */
 function finishDrain(): void {
-  if (!draining || connections.size > 0 || pipeOpen || !finish) return;
+  if (!draining || connections.size > 0 || giving > 0 || !pipe.ended || !finish) return;
   if (!process.connected) return process.exit(0);
   reportedDrained = true;
   master.answer(finish, { type: 'drained', ...connections.counts });
@@ -109,25 +124,17 @@ const orders: { [T in Order['type']]: (order: Extract<Order, { type: T }>, recei
     });
   },
   'await-connections': (order) => master.answer(order, { type: 'started' }),
-  'read-pipe'(order) {
-    pipeOpen = true;
-    receiveHandles((clientHandle) => connections.serve(clientHandle), () => {
-      pipeOpen = false;
-      finishDrain();
-    });
-    master.answer(order, { type: 'started' });
-  },
   take(order, received) {
     const clientHandle = asClientHandle(received);
     if (!clientHandle) return;
     // The master holds its copy of the handle until this says we have it.
     master.answer(order, { type: 'taken' });
-    connections.serve(clientHandle, order.moved);
+    connections.serve(clientHandle);
   },
   give(order) {
     connections.give(order.count, order.seq);
-    // What we hold now, after the connections that left: the master looks again once it has this.
-    master.answer(order, { type: 'counted', ...connections.counts });
+    // What we hold now, on the pipe after the connections that left: the master looks again once it has this.
+    pipe.tell({ type: 'counted', seq: master.nextSeq(), ack: order.seq, ...connections.counts });
   },
   drain,
   retire: drain,

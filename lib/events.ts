@@ -67,6 +67,8 @@ export type MasterEvent =
   | { type: 'restart-done'; pids: number[] }
   | { type: 'restart-abandoned'; slot: number; pid: number }
   | { type: 'drain-timeout'; slot: number; pid: number; drainTimeoutMs: number }
+  /** A rolling restart's old worker has stopped accepting and hands its live connections to `to`. */
+  | { type: 'retiring'; slot: number; pid: number; to: number }
   | { type: 'moved'; from: number; to: number; fromPid: number; toPid: number;
       /** Bytes the connection carried: a half-arrived or pipelined next request. */
       bytes: number }
@@ -126,6 +128,8 @@ export function describeEvent(event: Exclude<MasterEvent, ReportEvent | { type: 
       return `rolling restart done; worker pids ${event.pids.join(' ')}`;
     case 'restart-abandoned':
       return `slot ${event.slot}: the replacement, worker ${event.pid}, did not start; restart abandoned`;
+    case 'retiring':
+      return `slot ${event.slot}: worker ${event.pid} hands its live connections to worker ${event.to}`;
     case 'moved':
       return `slot ${event.from} → slot ${event.to}: a live connection moved, carrying ${event.bytes} bytes`;
     case 'move-failed':

@@ -2,12 +2,19 @@
  * scripts/load.ts — `npm run load -- [-n 10000] [-c 100] [-k] [--json] URL`, ab's flags with ab's
  * meaning, on undici (tools/measure/load.ts). Prints an ab-like summary and the distribution by x-slot;
  * with --json, one JSON object instead (requestsPerSecond, slots, latency, failures).
+ *
+ * `--hold N [--rate R] [--duration S] [--slots W]`: long-lived connections instead (tools/measure/hold.ts):
+ * N kept-alive connections opened in one burst, each asking R times a second for S seconds; prints the
+ * split of the connections over the W slots as it goes, when it became even (Jain >= 0.99) for good, and
+ * how many connections the client had to open again.
  */
 import { parseArgs } from 'node:util';
-import { runLoad, REQUEST_TIMEOUT_MS, type LoadRun } from '../tools/measure/load';
 import { distributionLines } from '../lib/report/report';
+import { EVEN_AT, runHold, type HoldRun } from '../tools/measure/hold';
+import { runLoad, REQUEST_TIMEOUT_MS, type LoadRun } from '../tools/measure/load';
 
-const USAGE = 'usage: npm run load -- [-n requests] [-c concurrency] [-k] [--json] [--timeout ms] URL';
+const USAGE = 'usage: npm run load -- [-n requests] [-c concurrency] [-k] [--json] [--timeout ms] URL\n' +
+  '       npm run load -- --hold connections [--rate per-second] [--duration seconds] [--slots workers] [--json] URL';
 
 function parse() {
   const { values, positionals } = parseArgs({
@@ -18,8 +25,21 @@ function parse() {
       k: { type: 'boolean', short: 'k', default: false },
       json: { type: 'boolean', default: false },
       timeout: { type: 'string', default: String(REQUEST_TIMEOUT_MS) },
+      hold: { type: 'string' },
+      rate: { type: 'string', default: '10' },
+      duration: { type: 'string', default: '10' },
+      slots: { type: 'string', default: '4' },
     },
   });
+  const whole = (name: string, text: string) => {
+    const value = Number(text);
+    if (!Number.isSafeInteger(value) || value < 1) throw new Error(`--${name} must be a whole number >= 1, not '${text}'`);
+    return value;
+  };
+  const hold = values.hold === undefined ? null : {
+    connections: whole('hold', values.hold), rate: whole('rate', values.rate), durationMs: whole('duration', values.duration) * 1000,
+    slots: whole('slots', values.slots),
+  };
   const requests = Number(values.n);
   const concurrency = Number(values.c);
   const timeoutMs = Number(values.timeout);
@@ -31,7 +51,7 @@ function parse() {
   if (positionals.length !== 1) throw new Error('one URL, please');
   const url = new URL(positionals[0]!);
   if (url.protocol !== 'http:') throw new Error(`only http:// URLs, not '${url.protocol}'`);
-  return { url, requests, concurrency, keepAlive: values.k, json: values.json, timeoutMs };
+  return { url, requests, concurrency, keepAlive: values.k, json: values.json, timeoutMs, hold };
 }
 
 /** A bar on stderr, redrawn at most every 100 ms, only when stderr is a terminal. */
@@ -65,6 +85,21 @@ function summary(run: LoadRun, keepAlive: boolean): string {
   ].join('\n');
 }
 
+function holdSummary(run: HoldRun): string {
+  const every = Math.max(1, Math.round(run.timeline.length / 10));
+  return [
+    `Requests answered:      ${run.requests}`,
+    `Failed requests:        ${run.failed}`,
+    `Reconnects:             ${run.reconnects}`,
+    `Latency (ms):           p50 ${run.latencyMs.p50.toFixed(2)}  p99 ${run.latencyMs.p99.toFixed(2)}  max ${run.latencyMs.max.toFixed(2)}`,
+    `Even (Jain >= ${EVEN_AT}) from: ${run.evenFromMs === null ? 'never, to the end' : `${run.evenFromMs} ms on`}`,
+    '',
+    'Connections per slot over time:',
+    ...run.timeline.filter((_, at) => at % every === 0 || at === run.timeline.length - 1)
+      .map((point) => `  ${String(point.atMs).padStart(6)} ms  ${point.bySlot.map((count) => String(count).padStart(4)).join(' ')}  Jain ${point.jain.toFixed(3)}`),
+  ].join('\n');
+}
+
 async function main(): Promise<void> {
   let options;
   try {
@@ -72,6 +107,10 @@ async function main(): Promise<void> {
   } catch (error) {
     console.error(`load: ${(error as Error).message}\n${USAGE}`);
     process.exit(2);
+  }
+  if (options.hold) {
+    const held = await runHold({ url: options.url, ...options.hold });
+    return console.log(options.json ? JSON.stringify({ url: options.url.href, ...options.hold, ...held }) : holdSummary(held));
   }
   const run = await runLoad({ ...options, onProgress: options.json ? undefined : progress(options.requests) });
   if (!options.json) return console.log(summary(run, options.keepAlive));

@@ -9,7 +9,7 @@ import { HandleError } from '../errors';
 import {
   pipeOf, pipes, streams, tcpOf, type ClientHandle, type HandlePipe, type StreamWrap, type UnixConnection, type UnixServer,
 } from './internals';
-import type { StreamReader } from './stream';
+import { UV_EOF, type StreamReader } from './stream';
 
 /** Listens on a Unix socket path; each connection is handed to `onConnection`. */
 export function listenUnix(path: string, backlog: number, onConnection: (connection: UnixConnection) => void): UnixServer {
@@ -70,13 +70,14 @@ export function openHandlePipe(fd: number): HandlePipe {
  * sendmsg() (uv_write2, deps/uv/src/unix/stream.c), or without one. Returns 0 or a negative errno. A
  * write that carries a handle always completes later (Node never tries it synchronously, StreamBase::Write),
  * and a request without an `oncomplete` is finished without calling into JavaScript
- * (ReportWritesToJSStreamListener in src/stream_base.cc): the sender here does not need to hear, because
- * a pipe that fails is a worker that died, and its exit says so. The sender's copy of the fd stays open
- * until it closes it.
+ * (ReportWritesToJSStreamListener in src/stream_base.cc): most senders here do not need to hear, because
+ * a pipe that fails is a worker that died, and its exit says so. One that must close its copy of the fd
+ * once it has gone passes `written`; until the sender closes it, its copy stays open.
  */
-export function writeText(pipe: HandlePipe, text: string, clientHandle?: ClientHandle): number {
+export function writeText(pipe: HandlePipe, text: string, clientHandle?: ClientHandle, written?: (status: number) => void): number {
   const req = new (streams().WriteWrap)();
   req.handle = pipeOf(pipe);
+  if (written) req.oncomplete = (status) => written(status);
   return clientHandle ? req.handle.writeLatin1String(req, text, tcpOf(clientHandle)) : req.handle.writeLatin1String(req, text);
 }
 
@@ -97,17 +98,33 @@ export interface PipeReader extends StreamReader {
  * a read never goes past a message that carries descriptors (unix_stream_read_generic in
  * net/unix/af_unix.c stops after it), so a read brings at most one handle: Node accepts it into a new
  * TCPWrap and leaves it on the pipe as `pendingHandle` (LibuvStreamWrap::OnUvRead).
+ *
+ * An EOF that follows a read may not be one. Before libuv 1.52 (Node 20 has 1.46), a poll that says the
+ * peer hung up, after a read that did not fill the buffer, is taken for the end
+ * (uv__stream_io's UV_HANDLE_READ_PARTIAL short-circuit in src/unix/stream.c; fixed by libuv commit
+ * 2e2114ed8, issue 4992). Here every read that carries a handle is short, so a worker that writes a burst
+ * of handles and exits leaves all but what its first read brought unread, and they would go with the pipe. So
+ * after such an EOF the pipe is read again: the end is the EOF that comes when nothing else does.
  */
 export function readPipe(pipe: HandlePipe, reader: PipeReader): void {
   const stream = pipeOf(pipe);
+  let readSinceStart = false;
   stream.onread = function (this: StreamWrap, arrayBuffer?: ArrayBuffer) {
     const { streamBaseState, kReadBytesOrError, kArrayBufferOffset } = streams();
     const status = streamBaseState[kReadBytesOrError]!;
     const handle = this.pendingHandle;
     this.pendingHandle = null;
+    if (handle || status > 0) readSinceStart = true;
     if (handle) reader.onHandle(handle as unknown as ClientHandle);
     if (status > 0) reader.onBytes(Buffer.from(arrayBuffer!, streamBaseState[kArrayBufferOffset]!, status));
-    else if (status < 0) reader.onEnd(status);
+    else if (status < 0) ended(status);
+  };
+  const ended = (status: number) => {
+    if (status === UV_EOF && readSinceStart) {
+      readSinceStart = false;
+      if (stream.readStart() >= 0) return;
+    }
+    reader.onEnd(status);
   };
   const status = stream.readStart();
   if (status < 0) reader.onEnd(status);

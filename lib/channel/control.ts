@@ -26,16 +26,20 @@ export class ControlToWorker {
   private readonly awaiting = new Map<number, (report: Report) => void>();
 
   /** Every report goes to `onReport`, with the handle that came with it (or undefined). */
-  constructor(private readonly child: ChildProcess, onReport: (report: Report, handle: unknown) => void) {
+  constructor(private readonly child: ChildProcess, private readonly onReport: (report: Report, handle: unknown) => void) {
     child.on('message', (raw: unknown, handle: unknown) => {
       const report = parseReport(raw);
-      if (!report) return;
-      onReport(report, handle);
-      if (!('ack' in report) || report.ack === undefined) return;
-      const answered = this.awaiting.get(report.ack);
-      this.awaiting.delete(report.ack);
-      answered?.(report);
+      if (report) this.deliver(report, handle);
     });
+  }
+
+  /** A report, from this channel or the worker's handle pipe: to the supervisor, and to whoever awaits it. */
+  deliver(report: Report, handle: unknown): void {
+    this.onReport(report, handle);
+    if (!('ack' in report) || report.ack === undefined) return;
+    const answered = this.awaiting.get(report.ack);
+    this.awaiting.delete(report.ack);
+    answered?.(report);
   }
 
   get connected(): boolean {
@@ -84,8 +88,13 @@ export class ControlToMaster {
    * 'disconnect' ends this process shortly.
    */
   tell(report: ReportBody, handle: ClientHandle | null = null, sent: SendCallback = ignore): void {
-    if (process.connected) sendOverChannel(this.end, { ...report, seq: ++this.seq }, handle, sent);
+    if (process.connected) sendOverChannel(this.end, { ...report, seq: this.nextSeq() }, handle, sent);
     else sent(new Error('channel closed'));
+  }
+
+  /** The next number for a report, on this channel or the handle pipe: one count for both. */
+  nextSeq(): number {
+    return ++this.seq;
   }
 
   /** Answers an order: the report names it. */

@@ -1,12 +1,21 @@
 /**
- * lib/channel/handle-pipe.ts — a pipe of the kit's own between the master and a worker, for handles.
+ * lib/channel/handle-pipe.ts — a pipe of the kit's own between the master and each worker, for handles.
  *
  * The control channel carries one handle per worker at a time: every message sent after a handle waits
- * until the receiver's NODE_HANDLE_ACK (`_handleQueue` in lib/internal/child_process.js), so each
- * connection waits for an IPC round trip. This pipe has no such queue: the master writes each handle
- * with a line that numbers it (`<seq>\n`, the handle riding along as SCM_RIGHTS), as many as it likes;
- * the worker acknowledges with the `seq` of the last handle it has taken, once per read burst, on the
- * same pipe. An acknowledgement covers every handle up to it, as TCP's does.
+ * until the receiver's NODE_HANDLE_ACK (`_handleQueue` in lib/internal/child_process.js), so each handle
+ * costs an IPC round trip, and a burst of them costs more: on each ACK child_process hands every queued
+ * message to `_send` again, which queues all but one anew, so n handles sent at once cost n²/2 trips
+ * through that loop. This pipe has no queue of its own. It carries, as lines, each with its handle riding
+ * along as SCM_RIGHTS on the same write:
+ *   master → worker   `<seq>`            a new connection (rr-pipelined);
+ *                     `<seq> <json>`     a live connection moved from another worker, and what it was
+ *                                        in the middle of (lib/channel/messages.ts, Moved);
+ *   worker → master   `<seq>`            the worker has taken every handle up to `seq` (one line per read
+ *                                        burst: an acknowledgement covers every handle before it, as TCP's does);
+ *                     `<json>`           a report: `given` with the handle of a connection it gives back,
+ *                                        and, after its givens, the `counted` that answers a `give`.
+ * A handle arrives with the first bytes of its line, and a read never goes past a message that carries
+ * one (lib/binding/pipe.ts), so lines and handles pair in order.
  *
  * How a second IPC pipe is made. libuv sends handles only on a pipe opened as IPC (uv_write2 refuses
  * others); a pipe that listens cannot be IPC (uv_pipe_listen returns EINVAL) and what it accepts is a
@@ -15,56 +24,74 @@
  *   2. it connects an IPC pipe to it: that end is the master's, and it can send handles;
  *   3. the end the socket accepts is handed to the worker at fork, as stdio entry HANDLE_PIPE_FD, and the
  *      master closes its copy;
- *   4. the worker opens HANDLE_PIPE_FD as an IPC pipe: it can receive handles, and write acknowledgements.
+ *   4. the worker opens HANDLE_PIPE_FD as an IPC pipe: it can receive handles, and send them back.
  * Pipes are made one at a time, so each accepted end is the one the last connect made.
  */
 import path from 'node:path';
 import type { ClientHandle, HandlePipe, UnixConnection, UnixServer } from '../binding/internals';
-import { connectHandlePipe, endPipe, fdOf, listenUnix, openHandlePipe, readPipe, writeText } from '../binding/pipe';
+import { connectHandlePipe, endPipe, fdOf, listenUnix, openHandlePipe, readPipe, writeText, type PipeReader } from '../binding/pipe';
 import { closeHandle } from '../binding/tcp';
 import { ownedTempDir, removeTempDir } from '../os/temp-dir';
+import { parseMoved, parseReport, type Moved, type Report, type ReportBody } from './messages';
 
 /** stdin, stdout, stderr, the control channel (3), then this pipe: a number both ends know. */
 export const HANDLE_PIPE_FD = 4;
 export const HANDLE_PIPE_DIR_PREFIX = 'handoff-pipes-';
+const ACK = /^\d+$/;
 
-/** Splits a stream of bytes into lines, keeping a partial last line for the next read. */
-class Lines {
-  private partial = '';
-
-  push(bytes: Buffer): string[] {
-    const lines = (this.partial + bytes.toString('latin1')).split('\n');
-    this.partial = lines.pop()!;
-    return lines;
-  }
+/**
+ * Reads a pipe as lines. A line that carries a handle takes it (`handle()`): the handles come in the
+ * order of their lines.
+ */
+function readLines(pipe: HandlePipe, onLine: (line: string, handle: () => ClientHandle | null) => void, onEnd: () => void): void {
+  let partial = '';
+  const handles: ClientHandle[] = [];
+  const next = () => handles.shift() ?? null;
+  const reader: PipeReader = {
+    onHandle: (clientHandle) => void handles.push(clientHandle),
+    onBytes(bytes) {
+      const lines = (partial + bytes.toString('latin1')).split('\n');
+      partial = lines.pop()!;
+      for (const line of lines) onLine(line, next);
+    },
+    onEnd,
+  };
+  readPipe(pipe, reader);
 }
 
-/** The master's end of one worker's pipe: handles out, numbered; acknowledgements in. */
+/** The master's end of one worker's pipe: handles out, numbered; acknowledgements and reports in. */
 export class HandlePipeToWorker {
   private seq = 0;
   /** Handles sent and not yet acknowledged, in the order sent. */
   private readonly awaiting: Array<{ seq: number; taken(): void }> = [];
+  private ended = false;
+  private closeOnEnd = false;
 
-  constructor(private readonly pipe: HandlePipe) {
-    const lines = new Lines();
-    readPipe(pipe, {
-      onBytes: (bytes) => {
-        const last = lines.push(bytes).at(-1);
-        if (last !== undefined) this.acknowledged(Number(last));
-      },
-      onHandle: () => {},
-      onEnd: () => {},
+  /** `onReport`: every report the worker sends on the pipe, with the handle that came with it. */
+  constructor(private readonly pipe: HandlePipe, onReport: (report: Report, handle: ClientHandle | null) => void) {
+    readLines(pipe, (line, handle) => {
+      if (ACK.test(line)) return this.acknowledged(Number(line));
+      const json = safeJson(line);
+      // Only a `given` comes with a handle; a handle that came with a line that is not one is closed.
+      const clientHandle = (json as { type?: unknown } | null)?.type === 'given' ? handle() : null;
+      const report = parseReport(json);
+      if (report) onReport(report, clientHandle);
+      else if (clientHandle) closeHandle(clientHandle);
+    }, () => {
+      this.ended = true;
+      if (this.closeOnEnd) this.close();
     });
   }
 
   /**
-   * Writes one handle; `taken` is called once the worker has acknowledged it. A pipe that fails belongs
-   * to a worker that died: its exit follows, and the model hands what it had not taken to another.
+   * Writes one handle, and what a moved connection carries; `taken` is called once the worker has
+   * acknowledged it. A pipe that fails belongs to a worker that died: its exit follows, and whoever
+   * sent the handle hands it to another.
    */
-  send(clientHandle: ClientHandle, taken: () => void): void {
+  send(clientHandle: ClientHandle, taken: () => void, moved?: Moved): void {
     const seq = ++this.seq;
     this.awaiting.push({ seq, taken });
-    writeText(this.pipe, `${seq}\n`, clientHandle);
+    writeText(this.pipe, moved ? `${seq} ${JSON.stringify(moved)}\n` : `${seq}\n`, clientHandle);
   }
 
   /** The worker has taken every handle up to `seq`. A stale or garbled number changes nothing. */
@@ -80,10 +107,26 @@ export class HandlePipeToWorker {
     endPipe(this.pipe);
   }
 
-  /** The worker has exited: the pipe goes, with whatever the kernel still held in it. */
-  close(): void {
+  /**
+   * The worker has exited. What it wrote before it died is still in the pipe (connections it gave
+   * back): read to the end, then the pipe goes.
+   */
+  closeWhenRead(): void {
     this.awaiting.length = 0;
+    this.closeOnEnd = true;
+    if (this.ended) this.close();
+  }
+
+  private close(): void {
     closeHandle(this.pipe);
+  }
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return null;
   }
 }
 
@@ -100,7 +143,7 @@ export class HandlePipeMaker {
    * A new pipe: the master's end, and the fd of the worker's end to pass at fork. Call `release()` once
    * the child is forked (or the fork failed): the master's copy of the worker's end then goes.
    */
-  make(): Promise<{ pipe: HandlePipeToWorker; workerFd: number; release(): void }> {
+  make(): Promise<{ pipe: HandlePipe; workerFd: number; release(): void }> {
     const made = this.making.then(() => this.makeOne());
     this.making = made.catch(() => {});
     return made;
@@ -111,7 +154,7 @@ export class HandlePipeMaker {
     const workerEnd = new Promise<UnixConnection>((resolve) => { this.accepted = resolve; });
     const masterEnd = await connectHandlePipe(this.socketPath);
     const connection = await workerEnd;
-    return { pipe: new HandlePipeToWorker(masterEnd), workerFd: fdOf(connection), release: () => closeHandle(connection) };
+    return { pipe: masterEnd, workerFd: fdOf(connection), release: () => closeHandle(connection) };
   }
 
   private open(): void {
@@ -129,42 +172,50 @@ export class HandlePipeMaker {
 }
 
 /**
- * The worker's end: handles arrive on fd HANDLE_PIPE_FD, each with its numbered line (lib/binding/pipe.ts
- * readPipe). A handle arrives with the first bytes of its line, so when a line is complete its handle
- * has come: they pair in order. The acknowledgement goes back once per burst: setImmediate runs after
- * the poll phase has delivered every read that was ready (deps/uv/src/unix/core.c, uv_run: poll, then
- * check), and before any of those connections has been read from (their first read can come no earlier
- * than the next poll). So a worker killed before its acknowledgement has not touched the handles the
- * master then hands to another.
+ * The worker's end: opened on HANDLE_PIPE_FD at start-up. Handles come in with their lines; the
+ * acknowledgement goes back once per burst: setImmediate runs after the poll phase has delivered every
+ * read that was ready (deps/uv/src/unix/core.c, uv_run: poll, then check), and before any of those
+ * connections has been read from (their first read can come no earlier than the next poll). So a worker
+ * killed before its acknowledgement has not touched the handles the master then hands to another.
  */
-export function receiveHandles(onHandle: (clientHandle: ClientHandle) => void, onEnd: () => void): void {
-  const pipe = openHandlePipe(HANDLE_PIPE_FD);
-  const lines = new Lines();
-  const handles: ClientHandle[] = [];
-  let taken = 0;
-  let acknowledging = false;
-  const acknowledge = () => {
-    acknowledging = false;
-    writeText(pipe, `${taken}\n`);
-  };
-  readPipe(pipe, {
-    onHandle: (clientHandle) => void handles.push(clientHandle),
-    onBytes(bytes) {
-      for (const line of lines.push(bytes)) {
-        const clientHandle = handles.shift();
-        if (!clientHandle) continue;
-        taken = Number(line);
-        if (!acknowledging) {
-          acknowledging = true;
-          setImmediate(acknowledge);
-        }
-        onHandle(clientHandle);
+export class HandlePipeToMaster {
+  private readonly pipe = openHandlePipe(HANDLE_PIPE_FD);
+  private taken = 0;
+  private acknowledging = false;
+  /** The master's FIN has come: it sends nothing more (this end can still write). */
+  ended = false;
+
+  /** `onConnection`: a handle, new or moved; `onEnd`: the master's FIN. */
+  constructor(onConnection: (clientHandle: ClientHandle, moved: Moved | undefined) => void, onEnd: () => void) {
+    readLines(this.pipe, (line, handle) => {
+      const clientHandle = handle();
+      if (!clientHandle) return;
+      const space = line.indexOf(' ');
+      this.taken = Number(space === -1 ? line : line.slice(0, space));
+      if (!this.acknowledging) {
+        this.acknowledging = true;
+        setImmediate(() => this.acknowledge());
       }
-    },
-    // The master will send nothing more: we drain, or it died (the control channel tells us which).
-    onEnd: () => {
-      closeHandle(pipe);
+      if (space === -1) return onConnection(clientHandle, undefined);
+      const moved = parseMoved(safeJson(line.slice(space + 1)));
+      if (moved) onConnection(clientHandle, moved);
+      else closeHandle(clientHandle);
+    }, () => {
+      this.ended = true;
       onEnd();
-    },
-  });
+    });
+  }
+
+  private acknowledge(): void {
+    this.acknowledging = false;
+    writeText(this.pipe, `${this.taken}\n`);
+  }
+
+  /**
+   * A report on the pipe, numbered by the control channel's count (`seq`), with a handle or none.
+   * `written` is called once it has gone, the handle with it: our copy of the fd can go then.
+   */
+  tell(report: ReportBody & { seq: number }, clientHandle: ClientHandle | null = null, written: () => void = () => {}): void {
+    writeText(this.pipe, `${JSON.stringify(report)}\n`, clientHandle ?? undefined, written);
+  }
 }

@@ -17,9 +17,9 @@
  *     and accept;
  *   - `listen-net`: listen yourself, with the public net API (Node's cluster, whose listen() asks the
  *     primary);
- *   - `await-connections`: each connection will come as a `take` order carrying the client handle the
- *     master accepted (rr, rr-free); answer each with `taken`;
- *   - `read-pipe`: connections will come on the handle pipe (handle-pipe.ts), many in flight (rr-pipelined).
+ *   - `await-connections`: the master accepts, and hands each connection on: as a `take` order carrying
+ *     the client handle (rr, rr-free), answered `taken`, or on the handle pipe (handle-pipe.ts), many in
+ *     flight (rr-pipelined).
  * Stopping is a handshake (lib/supervisor/drain.ts): `drain` → `stopped` (no longer accepting) →
  * `finish` (nothing more will come) → `drained` (with the final counts), then the master closes the
  * channel. `retire` is the same handshake for a worker replaced in a rolling restart, except that it
@@ -27,9 +27,13 @@
  *
  * Moving a live connection: the worker answers `give` (rebalancing) or `retire` with one `given` per
  * connection, carrying the client handle and what the connection was in the middle of (`Moved`); the
- * master hands it on with a `take` order that carries the same, and the receiver answers `taken`. After
- * its `given`s the worker answers a `give` with `counted`: what it holds now.
+ * master hands it on, with the same, and the receiver acknowledges it. After its `given`s the worker
+ * answers a `give` with `counted`: what it holds now. All of that travels on the handle pipe
+ * (handle-pipe.ts), which carries many handles at once; the control channel carries one per round trip.
  */
+import type { Moved } from '../http/moved';
+
+export type { Moved };
 
 /**
  * How often a worker reports its counts unasked (`counted`), while they change. A worker killed with
@@ -50,26 +54,11 @@ export interface Counts {
   open: number;
 }
 
-/** A live connection on its way from one worker to another, and what it was in the middle of. */
-export interface Moved {
-  /** Bytes the giver read and did not parse yet (a half-arrived or pipelined next request), as base64. */
-  bytes: string;
-  /** When the connection times out, on the machine's clock (Date.now()): a move is no fresh lease on life. */
-  deadline: number;
-  /** When the head in `bytes` began to arrive, or 0: its head timeout runs on from then. */
-  headStartedAt: number;
-  /** When it left the giver: a connection moved this recently is not moved again (no ping-pong). */
-  movedAt: number;
-  /** The slot it comes from. */
-  from: number;
-}
-
 export type Order =
   | { type: 'listen'; seq: number; backlog: number }
   | { type: 'listen-net'; seq: number; host: string; port: number; backlog: number }
   | { type: 'await-connections'; seq: number }
-  | { type: 'read-pipe'; seq: number }
-  | { type: 'take'; seq: number; moved?: Moved }
+  | { type: 'take'; seq: number }
   | { type: 'give'; seq: number; count: number; to: number }
   | { type: 'drain'; seq: number }
   | { type: 'retire'; seq: number }
@@ -113,8 +102,7 @@ const ORDERS: { [T in Order['type']]: Record<string, Check> } = {
   listen: { backlog: isCount },
   'listen-net': { host: isString, port: isPort, backlog: isCount },
   'await-connections': {},
-  'read-pipe': {},
-  take: { moved: optional(isMoved) },
+  take: {},
   give: { count: isCount, to: isCount },
   drain: {},
   retire: {},
@@ -150,4 +138,11 @@ export function parseOrder(value: unknown): Order | null {
 
 export function parseReport(value: unknown): Report | null {
   return parse<Report>(value, REPORTS);
+}
+
+/** What a moved connection carries, checked, as it comes on the handle pipe; null if it is not that. */
+export function parseMoved(value: unknown): Moved | null {
+  if (!isMoved(value)) return null;
+  const { bytes, deadline, headStartedAt, movedAt, from } = value as Moved;
+  return { bytes, deadline, headStartedAt, movedAt, from };
 }

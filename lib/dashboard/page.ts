@@ -2,9 +2,11 @@
  * lib/dashboard/page.ts — the dashboard's one page: HTML, CSS and a little script, no framework.
  *
  * The page opens an EventSource on /events and redraws from each frame (server.ts, DashboardFrame):
- * a bar per slot, sized by its share of the busiest slot, with its numbers beside it. Bars are plain
- * elements whose width is set from the counts; a chart library would add weight and nothing a reader
- * needs here. Every number sits in an element a test can find (`[data-slot] .connections`, `#jain`).
+ * a bar per slot, sized by its share of the busiest slot, with its numbers beside it, and a second bar
+ * for the connections each slot holds now: watch a burst land unevenly and, with --rebalance, even out.
+ * Bars are plain elements whose width is set from the counts; a chart library would add weight and
+ * nothing a reader needs here. Every number sits in an element a test can find (`[data-slot] .open`,
+ * `#jain`, `#moves`).
  */
 export const PAGE = `<!doctype html>
 <html lang="en">
@@ -27,6 +29,8 @@ export const PAGE = `<!doctype html>
   td.num { text-align: right; }
   .bar { height: 16px; background: #e7ebf2; border-radius: 4px; min-width: 240px; }
   .bar div { height: 100%; background: #4e79a7; border-radius: 4px; transition: width .4s; }
+  .open-bar { min-width: 160px; }
+  .open-bar div { background: #59a14f; }
   .replaced { color: #8a5a00; font-size: 13px; }
   pre { background: #fff; border: 1px solid #dde1e8; border-radius: 8px; padding: 10px; font-size: 13px; min-height: 3em; white-space: pre-wrap; }
   .stopped { color: #b3261e; font-weight: 600; }
@@ -42,10 +46,14 @@ export const PAGE = `<!doctype html>
   <div class="card">max/min<b id="max-min">–</b></div>
   <div class="card">Jain's index<b id="jain">–</b></div>
   <div class="card">master wake-ups/conn<b id="master-herd">–</b></div>
+  <div class="card">open now<b id="total-open">0</b></div>
+  <div class="card">Jain's index, open<b id="open-jain">–</b></div>
+  <div class="card">moves<b id="moves">0</b></div>
 </div>
 <table>
-  <thead><tr><th>slot</th><th>pid</th><th>share of the busiest</th><th class="num">connections</th><th class="num">/s</th>
-    <th class="num">requests</th><th class="num">wake-ups/conn</th><th>replaced</th></tr></thead>
+  <thead><tr><th>slot</th><th>pid</th><th>connections accepted, share of the busiest</th><th class="num">connections</th><th class="num">/s</th>
+    <th class="num">requests</th><th class="num">wake-ups/conn</th><th>open now</th><th class="num">open</th><th class="num">gave</th>
+    <th class="num">received</th><th>replaced</th></tr></thead>
   <tbody id="slots"></tbody>
 </table>
 <h2 style="font-size:16px">master log</h2>
@@ -61,7 +69,8 @@ function row(slot) {
   tr.dataset.slot = slot;
   tr.innerHTML = '<td class="slot"></td><td class="pid"></td><td><div class="bar"><div></div></div></td>' +
     '<td class="num connections"></td><td class="num rate"></td><td class="num requests"></td>' +
-    '<td class="num herd"></td><td class="replaced"></td>';
+    '<td class="num herd"></td><td><div class="bar open-bar"><div></div></div></td><td class="num open"></td>' +
+    '<td class="num given"></td><td class="num received"></td><td class="replaced"></td>';
   $('slots').appendChild(tr);
   return tr;
 }
@@ -80,7 +89,11 @@ function draw(frame) {
   $('max-min').textContent = report.maxMin === null ? 'infinite' : fixed(report.maxMin, 2);
   $('jain').textContent = fixed(report.jain, 3);
   $('master-herd').textContent = fixed(herd.master, 2);
+  $('total-open').textContent = report.slots.reduce((sum, slot) => sum + slot.open, 0);
+  $('open-jain').textContent = fixed(report.openJain, 3);
+  $('moves').textContent = report.moves;
   const widest = Math.max(1, ...report.slots.map((slot) => slot.connections));
+  const widestOpen = Math.max(1, ...report.slots.map((slot) => slot.open));
   for (const slot of report.slots) {
     const tr = row(slot.slot);
     const current = report.workers.find((worker) => worker.slot === slot.slot && !worker.replaced);
@@ -93,6 +106,10 @@ function draw(frame) {
     tr.querySelector('.rate').textContent = Math.round(rates[slot.slot] || 0);
     tr.querySelector('.requests').textContent = slot.requests;
     tr.querySelector('.herd').textContent = fixed(wakeups && wakeups.wakeupsPerConnection, 2);
+    tr.querySelector('.open-bar div').style.width = (100 * slot.open / widestOpen) + '%';
+    tr.querySelector('.open').textContent = slot.open;
+    tr.querySelector('.given').textContent = slot.given;
+    tr.querySelector('.received').textContent = slot.received;
     tr.querySelector('.replaced').textContent = replaced.map((worker) => worker.pid + ' (' + worker.connections + ')').join(', ');
   }
   $('log').textContent = log.join('\\n');

@@ -21,7 +21,7 @@
  * same read.
  */
 import type { ClientHandle } from '../binding/internals';
-import type { Moved } from '../channel/messages';
+import type { Moved } from './moved';
 import { bodySkipper, MalformedBodyError, type BodySkipper } from './body';
 import type { Deadlines, Timed } from './deadlines';
 import { HEAD_LIMIT, parseRequestHead, type RequestHead } from './head';

@@ -4,7 +4,7 @@
  * The kit hand-writes its HTTP because the bytes on the wire are part of what it shows. Hand-written
  * does not mean lax: every rule below closes a way for one request to be read as two (request
  * smuggling) or for a client to make a worker buffer without bound. The parser is a pure function over
- * the bytes received so far, so it is tested without sockets (test/http-head.ts).
+ * the bytes received so far, so it is tested without sockets (test/unit/http.ts).
  */
 
 /**

@@ -21,7 +21,7 @@
  *
  * Each connection follows the rules in connection.ts; this is what they share in one worker.
  */
-import type { Moved } from '../channel/messages';
+import type { Moved } from './moved';
 import { HttpConnection, type ConnectionContext, type ConnectionObserver, type ResponderOptions } from './connection';
 import { Deadlines } from './deadlines';
 import { Responses } from './responses';

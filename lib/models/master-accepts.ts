@@ -35,7 +35,7 @@ export abstract class MasterAccepts implements Model {
 
   /** `via`: the control channel (one handle at a time per worker) or the handle pipe (many in flight). */
   constructor(protected readonly settings: ModelSettings, private readonly via: 'control' | 'pipe') {
-    this.fork = via === 'pipe' ? 'handle-pipe' : 'plain';
+    this.fork = 'child_process';
   }
 
   /** The worker for the next connection, or null if none can take one now (it waits in the master). */
@@ -55,7 +55,7 @@ export abstract class MasterAccepts implements Model {
   }
 
   add(worker: WorkerLink): void {
-    worker.send({ type: this.via === 'pipe' ? 'read-pipe' : 'await-connections' }, null);
+    worker.send({ type: 'await-connections' }, null);
     this.rotation.add(worker);
     this.inFlight.set(worker, []);
     this.joined(worker);
@@ -105,7 +105,7 @@ export abstract class MasterAccepts implements Model {
   private hand(worker: WorkerLink, clientHandle: ClientHandle): void {
     this.inFlight.get(worker)!.push(clientHandle);
     const taken = () => this.onTaken(worker, clientHandle);
-    if (this.via === 'pipe') return worker.pipe!.send(clientHandle, taken);
+    if (this.via === 'pipe') return worker.pipe.send(clientHandle, taken);
     worker.send({ type: 'take' }, clientHandle, taken, (error) => {
       this.settings.warn(`could not hand a connection to slot ${worker.slot} (pid ${worker.pid}): ${error.message}`);
       // Never sent: take it back, unless remove() already did, and hand it to another.

@@ -28,15 +28,15 @@ export interface WorkerLink {
    */
   send(order: OrderBody, handle: ServerHandle | ClientHandle | null, answered?: (report: Report) => void,
     failed?: (error: Error) => void): void;
-  /** Its handle pipe, for the models forked with one; null for the others. */
-  readonly pipe: PipeLink | null;
+  /** Its handle pipe, the kit's own channel for handles, many in flight. */
+  readonly pipe: PipeLink;
 }
 
 /**
- * How a model's workers are forked: child_process.fork(); the same with a handle pipe at fd 4
- * (lib/channel/handle-pipe.ts); or Node's cluster.fork() with a scheduling policy.
+ * How a model's workers are forked: child_process.fork(), or Node's cluster.fork() with a scheduling
+ * policy. Either way each is born with a handle pipe at fd 4 (lib/channel/handle-pipe.ts).
  */
-export type ForkKind = 'plain' | 'handle-pipe' | 'cluster-rr' | 'cluster-none';
+export type ForkKind = 'child_process' | 'cluster-rr' | 'cluster-none';
 
 export interface Address { host: string; port: number }
 

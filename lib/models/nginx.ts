@@ -40,7 +40,7 @@ ${upstreams.join('\n')}
 }
 
 export class NginxModel implements Model {
-  readonly fork = 'plain';
+  readonly fork = 'child_process';
   private port = 0;
   private nginx: NginxProcess | null = null;
   /** One bound socket per worker slot (port P+1+slot), held by the master; see add(). */

@@ -44,7 +44,7 @@ export function nodeForReusePort(): string | null {
 }
 
 export class ReusePortModel implements Model {
-  readonly fork = 'plain';
+  readonly fork = 'child_process';
   /** One socket per worker slot, all bound to the same port. */
   private readonly handles: ServerHandle[] = [];
 

@@ -16,7 +16,7 @@ import { bindServerHandle, boundAddress, closeHandle } from '../binding/tcp';
 import { listenOn, type Address, type Model, type ModelSettings, type WorkerLink } from './model';
 
 export class SharedModel implements Model {
-  readonly fork = 'plain';
+  readonly fork = 'child_process';
   private handle: ServerHandle | null = null;
 
   constructor(private readonly settings: ModelSettings) {}

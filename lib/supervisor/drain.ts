@@ -23,11 +23,13 @@ import type { WorkerProcess } from './worker-process';
  * first). It no longer takes connections from this moment, so no model hands it anything new,
  * and its handle pipe is ended after the last handle sent.
  */
-export async function drain(worker: WorkerProcess, timeoutMs: number, onTimeout: () => void, how: 'drain' | 'retire' = 'drain'): Promise<void> {
+export async function drain(worker: WorkerProcess, timeoutMs: number, onTimeout: () => void, how: 'drain' | 'retire' = 'drain',
+  onStopped: () => void = () => {}): Promise<void> {
   if (!worker.draining) {
     worker.draining = true;
-    worker.pipe?.end();
+    worker.pipe.end();
     worker.send({ type: how }, null, (stopped) => {
+      onStopped();
       worker.send({ type: 'finish', ack: stopped.seq }, null, () => worker.control.disconnect());
     });
   }

@@ -1,11 +1,11 @@
 /**
  * lib/supervisor/mover.ts — live connections on their way from one worker to another, through the master.
  *
- * A worker gives a connection back (`given`, with the client handle) at a request boundary; the master
- * now holds a copy of the fd, and hands it on with a `take` order that carries what the connection was
- * in the middle of. It keeps its copy until the receiver says `taken`, as the models where the master
- * accepts do (lib/models/master-accepts.ts): a receiver that dies first leaves the connection to another
- * worker. What SCM_RIGHTS passes is a reference to the socket itself (the open file, and the kernel's
+ * A worker gives a connection back (`given`, with the client handle, on its handle pipe) at a request
+ * boundary; the master now holds a copy of the fd, and hands it on, on the receiver's pipe, with what
+ * the connection was in the middle of. It keeps its copy until the receiver has acknowledged it, as the
+ * models where the master accepts do (lib/models/master-accepts.ts): a receiver that dies first leaves
+ * the connection to another worker. What SCM_RIGHTS passes is a reference to the socket itself (the open file, and the kernel's
  * socket with both its queues), so nothing the client sent is lost on the way: it waits in the socket's
  * receive queue for the next process that reads.
  *
@@ -66,17 +66,16 @@ export class Mover {
     this.inFlight.set(receiver, list);
     list.push(moving);
     const bytes = Buffer.byteLength(moving.moved.bytes, 'base64');
-    receiver.send({ type: 'take', moved: moving.moved }, moving.clientHandle, () => {
+    // On the receiver's handle pipe, many at once: a write that fails belongs to a receiver that died,
+    // and removed() hands what it had not taken to another.
+    receiver.pipe.send(moving.clientHandle, () => {
       if (!this.forget(receiver, moving)) return;
       closeHandle(moving.clientHandle);
-      // It holds one more now. Its next report says so too: a report that comes after `taken` was sent
-      // after the connection arrived (the channel keeps order), so it overwrites this with the truth.
+      // It holds one more now. Its next report says so too: its reports come after its acknowledgement,
+      // and overwrite this with the truth.
       receiver.counts.open++;
       this.emit({ type: 'moved', from: moving.from.slot, to: receiver.slot, fromPid: moving.from.pid, toPid: receiver.pid, bytes });
-    }, () => {
-      // Never written: the receiver is going away. Another one gets it, unless removed() did that already.
-      if (this.forget(receiver, moving)) this.route(moving.from, moving.clientHandle, moving.moved, null);
-    });
+    }, moving.moved);
   }
 
   private forget(receiver: WorkerProcess, moving: Moving): boolean {

@@ -1,17 +1,22 @@
 /**
  * lib/supervisor/spawn.ts — forking a worker the way its model asks (lib/models/model.ts, ForkKind):
- * child_process.fork(), the same with a handle pipe at fd 4 (lib/channel/handle-pipe.ts), or Node's
- * cluster.fork(), whose scheduling policy is frozen at the first fork.
+ * child_process.fork(), or Node's cluster.fork(), whose scheduling policy is frozen at the first fork.
+ * Either way the worker is born with its handle pipe at fd 4 (lib/channel/handle-pipe.ts).
  */
 import cluster from 'node:cluster';
 import { fork, type ChildProcess, type ForkOptions, type StdioOptions } from 'node:child_process';
-import { HandlePipeMaker, type HandlePipeToWorker } from '../channel/handle-pipe';
+import type { ClientHandle } from '../binding/internals';
+import { HandlePipeMaker, HandlePipeToWorker } from '../channel/handle-pipe';
+import type { Report } from '../channel/messages';
 import type { ForkKind } from '../models/model';
+
+/** The master's end of a worker's handle pipe, as the supervisor uses it. */
+export type PipeEnd = Pick<HandlePipeToWorker, 'send' | 'end' | 'closeWhenRead'>;
 
 export interface Spawned {
   child: ChildProcess;
-  /** The master's end of the worker's handle pipe, if its model asked for one. */
-  pipe: HandlePipeToWorker | null;
+  /** Starts reading the worker's handle pipe: each report it sends there goes to `onReport`. */
+  openPipe(onReport: (report: Report, clientHandle: ClientHandle | null) => void): PipeEnd;
 }
 
 /**
@@ -41,10 +46,10 @@ export class Spawner {
 
   async spawn(argv: string[]): Promise<Spawned> {
     const options = forkOptions();
-    if (this.kind !== 'handle-pipe') return { child: this.fork(argv, options), pipe: null };
     const made = await this.pipes.make();
     try {
-      return { child: this.fork(argv, { ...options, stdio: [...(options.stdio as unknown[]), made.workerFd] as StdioOptions }), pipe: made.pipe };
+      const child = this.fork(argv, { ...options, stdio: [...(options.stdio as unknown[]), made.workerFd] as StdioOptions });
+      return { child, openPipe: (onReport) => new HandlePipeToWorker(made.pipe, onReport) };
     } finally {
       made.release();
     }
@@ -52,7 +57,7 @@ export class Spawner {
 
   /** cluster.fork() adds its own to what we pass (NODE_UNIQUE_ID, which makes the child a cluster worker). */
   private fork(argv: string[], options: ForkOptions & { stdio: StdioOptions }): ChildProcess {
-    if (this.kind === 'plain' || this.kind === 'handle-pipe') return fork(this.workerPath, argv, options);
+    if (this.kind === 'child_process') return fork(this.workerPath, argv, options);
     cluster.setupPrimary({ exec: this.workerPath, args: argv, stdio: options.stdio as unknown[], ...(options.execArgv ? { execArgv: options.execArgv } : {}) });
     return cluster.fork(options.env).process;
   }

@@ -145,7 +145,10 @@ export class Supervisor implements Slots {
 
   private finishWith(worker: WorkerProcess, how: 'drain' | 'retire'): Promise<void> {
     const { drainTimeoutMs } = this.options;
-    return drain(worker, drainTimeoutMs, () => this.emit({ type: 'drain-timeout', slot: worker.slot, pid: worker.pid, drainTimeoutMs }), how);
+    const { slot, pid } = worker;
+    return drain(worker, drainTimeoutMs, () => this.emit({ type: 'drain-timeout', slot, pid, drainTimeoutMs }), how, () => {
+      if (how === 'retire') this.emit({ type: 'retiring', slot, pid, to: this.slots[slot]!.pid });
+    });
   }
 
   private allReady(): boolean {

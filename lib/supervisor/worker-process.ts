@@ -11,10 +11,9 @@
 import type { ChildProcess } from 'node:child_process';
 import type { ClientHandle, ServerHandle } from '../binding/internals';
 import { ControlToWorker } from '../channel/control';
-import type { HandlePipeToWorker } from '../channel/handle-pipe';
 import type { Counts, OrderBody, Report } from '../channel/messages';
 import type { WorkerLink } from '../models/model';
-import type { Spawned } from './spawn';
+import type { PipeEnd, Spawned } from './spawn';
 
 export class WorkerProcess implements WorkerLink {
   ready = false;
@@ -23,7 +22,7 @@ export class WorkerProcess implements WorkerLink {
   counts: Counts = { connections: 0, requests: 0, received: 0, given: 0, open: 0 };
   readonly startedAt = Date.now();
   readonly child: ChildProcess;
-  readonly pipe: HandlePipeToWorker | null;
+  readonly pipe: PipeEnd;
   readonly control: ControlToWorker;
   readonly exit: Promise<void>;
   /** Resolves true once it serves, false if it exits first. */
@@ -32,8 +31,8 @@ export class WorkerProcess implements WorkerLink {
 
   constructor(readonly slot: number, spawned: Spawned, onReport: (worker: WorkerProcess, report: Report, handle: unknown) => void) {
     this.child = spawned.child;
-    this.pipe = spawned.pipe;
     this.control = new ControlToWorker(this.child, (report, handle) => onReport(this, report, handle));
+    this.pipe = spawned.openPipe((report, handle) => this.control.deliver(report, handle));
     this.exit = new Promise((resolve) => this.child.once('exit', () => resolve()));
     this.serving = new Promise((resolve) => { this.markServing = resolve; });
     void this.exit.then(() => this.markServing(false));
@@ -60,9 +59,9 @@ export class WorkerProcess implements WorkerLink {
     return this.control.send(order, handle, answered, failed);
   }
 
-  /** It exited: its pipe goes with it. */
+  /** It exited: its pipe goes, once what it wrote before it died has been read. */
   gone(): void {
     this.exited = true;
-    this.pipe?.close();
+    this.pipe.closeWhenRead();
   }
 }

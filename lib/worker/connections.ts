@@ -11,6 +11,7 @@
 import type { ClientHandle } from '../binding/internals';
 import type { Counts, Moved } from '../channel/messages';
 import { Responder, type ConnectionObserver, type HttpConnection } from '../http/responder';
+import type { Transport } from '../http/transport';
 import { openTransport } from '../http/transports';
 import type { WorkerSettings } from './settings';
 
@@ -31,7 +32,9 @@ export class Connections implements ConnectionObserver {
   /** The order the connection leaving now answers. */
   private answering = 0;
 
-  constructor(private readonly settings: WorkerSettings, private readonly hooks: ConnectionsHooks) {
+  /** `transportFor`: how a handle is read and written (`--transport`), or a unit test's fake. */
+  constructor(settings: WorkerSettings, private readonly hooks: ConnectionsHooks,
+    private readonly transportFor: (clientHandle: ClientHandle) => Transport = (clientHandle) => openTransport(settings.transport, clientHandle)) {
     this.responder = new Responder(settings, this);
   }
 
@@ -43,7 +46,7 @@ export class Connections implements ConnectionObserver {
   serve(clientHandle: ClientHandle, moved?: Moved): void {
     if (moved) this.counts.received++;
     else this.counts.connections++;
-    const connection = this.responder.serve(openTransport(this.settings.transport, clientHandle), moved);
+    const connection = this.responder.serve(this.transportFor(clientHandle), moved);
     this.open.add(connection);
     this.counts.open = this.open.size;
     if (this.retiring !== null) this.leaveAtBoundary(connection, this.retiring);

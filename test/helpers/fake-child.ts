@@ -5,7 +5,7 @@
  */
 import { EventEmitter } from 'node:events';
 import type { ChildProcess } from 'node:child_process';
-import type { Spawned } from '../../lib/supervisor/spawn';
+import type { PipeEnd, Spawned } from '../../lib/supervisor/spawn';
 
 export interface Script {
   /** Answer the first order with `started` (default), `failed`, or not at all. */
@@ -16,8 +16,25 @@ export interface Script {
 
 let nextPid = 50_000;
 
+/** The master's end of a fake worker's handle pipe: records what goes on it; nothing comes back. */
+export class FakePipeEnd implements PipeEnd {
+  readonly sent: number[] = [];
+  ended = false;
+  closed = false;
+  send(): void {
+    this.sent.push(this.sent.length + 1);
+  }
+  end(): void {
+    this.ended = true;
+  }
+  closeWhenRead(): void {
+    this.closed = true;
+  }
+}
+
 export class FakeChild extends EventEmitter {
   readonly pid = nextPid++;
+  readonly pipe = new FakePipeEnd();
   connected = true;
   exitCode: number | null = null;
   signalCode: NodeJS.Signals | null = null;
@@ -44,14 +61,17 @@ export class FakeChild extends EventEmitter {
   private obey(order: Record<string, unknown>): void {
     const ack = order.seq as number;
     switch (order.type) {
-      case 'listen': case 'await-connections': case 'read-pipe': case 'listen-net':
+      case 'listen': case 'await-connections': case 'listen-net':
         if (this.script.start === 'failed') return this.report({ type: 'failed', ack, syscall: 'listen', errno: -13, host: '127.0.0.1', port: 80 });
         if (this.script.start !== 'never') this.report({ type: 'started', ack });
         return;
       case 'drain':
+      case 'retire':
         return this.report({ type: 'stopped', ack });
+      case 'give':
+        return this.report({ type: 'counted', ack, connections: 0, requests: 0, received: 0, given: 0, open: 0 });
       case 'finish':
-        if (this.script.drain !== 'hang') this.report({ type: 'drained', ack, connections: 3, requests: 5 });
+        if (this.script.drain !== 'hang') this.report({ type: 'drained', ack, connections: 3, requests: 5, received: 0, given: 0, open: 0 });
         return;
     }
   }
@@ -101,7 +121,7 @@ export class FakeSpawner {
     const child = new FakeChild(slot, this.script(slot, nth), this.timeline);
     this.children.push(child);
     this.timeline.push(`fork ${slot}/${child.pid}`);
-    return Promise.resolve({ child: child as unknown as ChildProcess, pipe: null });
+    return Promise.resolve({ child: child as unknown as ChildProcess, openPipe: () => child.pipe });
   }
 
   close(): void {

@@ -4,6 +4,7 @@
  * bytes, close after the bytes, close now) is recorded. `full` plays a kernel send buffer that is full.
  * And a clock the test moves by hand, so every deadline is checked to the millisecond.
  */
+import type { ClientHandle } from '../../lib/binding/internals';
 import type { Transport, TransportReceiver } from '../../lib/http/transport';
 
 export class FakeTransport implements Transport {
@@ -19,6 +20,9 @@ export class FakeTransport implements Transport {
   paused = false;
   /** The kernel takes no more: write() returns false until `written()` is played. */
   full = false;
+  /** release() was called and let the connection go; `refuseRelease` plays a net.Socket still writing. */
+  released = false;
+  refuseRelease = false;
 
   start(receiver: TransportReceiver): void {
     this.receiver = receiver;
@@ -51,6 +55,12 @@ export class FakeTransport implements Transport {
     if (this.closed) return;
     this.closed = true;
     this.receiver!.onClosed();
+  }
+
+  release(): ClientHandle | null {
+    if (this.refuseRelease || !this.open || this.released) return null;
+    this.released = true;
+    return { released: this } as unknown as ClientHandle;
   }
 
   // ---- the client and the kernel, played by the test ----

@@ -39,7 +39,7 @@ export class FakePipe implements PipeLink {
 export class FakeWorker implements WorkerLink {
   takesConnections = true;
   readonly sent: Array<{ type: OrderBody['type']; handle: string | null }> = [];
-  readonly pipe: FakePipe | null;
+  readonly pipe = new FakePipe();
   /** Sends fail, as a send to a worker that has just died does. */
   failing = false;
   /** Failures are held until the test calls `fail()` (a callback that comes after the worker is gone). */
@@ -50,9 +50,8 @@ export class FakeWorker implements WorkerLink {
 
   readonly pid: number;
 
-  constructor(readonly slot: number, options: { pipe?: boolean; pid?: number } = {}) {
+  constructor(readonly slot: number, options: { pid?: number } = {}) {
     this.pid = options.pid ?? 1000 + slot;
-    this.pipe = options.pipe ? new FakePipe() : null;
   }
 
   send(order: OrderBody, handle: ServerHandle | ClientHandle | null, answered?: (report: Report) => void,

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import t, { type Test } from 'tap';
 import { compiled, ROOT } from '../../lib/os/paths';
+import { runHold } from '../../tools/measure/hold';
 import { load } from '../helpers/load';
 import { RunningMaster, spawnAsUser, startMaster } from '../helpers/master';
 import { EVENT_MS, STARTUP_MS, within } from '../helpers/wait';
@@ -93,4 +94,19 @@ t.test('the dashboard in Chromium: every worker\'s pid, the master\'s final numb
   t.equal(jainOnPage, report.jain.toFixed(3), 'and so is Jain\'s index');
   await page.waitForFunction(() => document.getElementById('status')?.classList.contains('stopped'), undefined, { timeout: EVENT_MS });
   t.pass('the page says the master has stopped');
+});
+
+t.test('the dashboard while a burst of long-lived connections lands and --rebalance evens it out', NEEDS_CHROMIUM, async (t) => {
+  const { master, port, listening } = await startMaster(t, ['--workers', '4', '--rebalance', '--dashboard', '0']);
+  const page = await (await browser(t)).newPage({ viewport: { width: 1400, height: 800 } });
+  await page.goto(listening.dashboard!);
+  const held = runHold({ url: new URL(`http://127.0.0.1:${port}/`), connections: 100, rate: 5, durationMs: 4000, slots: 4 });
+  await page.waitForFunction(() => [...document.querySelectorAll('tr[data-slot] .open')].map((each) => each.textContent).join(' ') === '25 25 25 25',
+    undefined, { timeout: EVENT_MS });
+  t.pass('the open-connection bars came out even: 25 25 25 25');
+  t.ok(Number(await page.locator('#moves').innerText()) > 0, `${await page.locator('#moves').innerText()} moves on the page`);
+  t.equal(await page.locator('#open-jain').innerText(), '1.000');
+  await screenshot(page, 'dashboard-rebalanced.png');
+  t.equal((await held).failed, 0);
+  await master.stop();
 });

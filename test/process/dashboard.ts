@@ -1,7 +1,7 @@
 /**
  * node master.js --dashboard PORT, without a browser: /state is the report as it stands, /events a
  * stream of frames twice a second, the page is served, a taken port is one line, and the dashboard
- * stops with the master. test/browser.ts looks at the page in Chromium.
+ * stops with the master. test/process/browser.ts looks at the page in Chromium.
  */
 import http from 'node:http';
 import net from 'node:net';

@@ -1,7 +1,7 @@
 /**
  * Rolling restart (SIGHUP) under load: each worker is replaced by a new process, one at a time, and not
- * one request fails. For every model with a connection per request; and for keep-alive clients (ab -k,
- * wrk) on both transports, which a drain used to fail by closing their idle connections under them.
+ * one request fails. With a connection per request; and with kept-alive clients (wrk, ab -k), whose
+ * connections move to the new workers and live through it (--restart-closes: closed, and opened again).
  */
 import { spawn, spawnSync } from 'node:child_process';
 import t, { type Test } from 'tap';
@@ -65,20 +65,22 @@ async function state(dashboard: string): Promise<ReportEvent> {
 }
 
 /**
- * Runs `command` until the master's rolling restart is done and the new workers have served
- * AFTER_RESTART requests; then SIGINT, as Ctrl-C: ab and wrk print their summary.
+ * Runs `command`, waits for its `connections`, restarts, and keeps it running until the restart is done
+ * and the new workers have served AFTER_RESTART requests; then SIGINT, as Ctrl-C: ab and wrk print their
+ * summary.
  */
-async function keepAliveClientThroughRestart(t: Test, master: RunningMaster, dashboard: string, command: string[]): Promise<string> {
+async function keepAliveClientThroughRestart(t: Test, master: RunningMaster, dashboard: string, command: string[], connections: number): Promise<string> {
   const client = spawn(command[0]!, command.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
   t.teardown(() => client.kill('SIGKILL'));
   let output = '';
   client.stdout.on('data', (chunk) => { output += chunk; });
   client.stderr.on('data', (chunk) => { output += chunk; });
   const exited = new Promise((resolve) => client.once('exit', resolve));
+  // Every connection open before the restart: each then has one old worker to move from.
+  await untilAsync(async () => (await state(dashboard)).connections >= connections, EVENT_MS, `the client's ${connections} connections`);
   master.child.kill('SIGHUP');
   const { pids } = await master.waitForEvent('restart-done', () => true, 'the rolling restart to finish', STARTUP_MS * 4);
-  // Kept-alive connections reconnect only when their worker drains, and on a shared socket the kernel
-  // chooses where: one new worker may get none. So: the new workers, together.
+  // The new workers, together: on a shared socket one of them may have been given no connection.
   await untilAsync(async () => (await state(dashboard)).workers.filter((worker) => pids.includes(worker.pid))
     .reduce((sum, worker) => sum + worker.requests, 0) >= AFTER_RESTART, EVENT_MS, `the new workers to serve ${AFTER_RESTART} requests`);
   client.kill('SIGINT');
@@ -88,22 +90,53 @@ async function keepAliveClientThroughRestart(t: Test, master: RunningMaster, das
 
 const has = (tool: string) => spawnSync('sh', ['-c', `command -v ${tool}`]).status === 0;
 
-for (const transport of transportNames) {
-  t.test(`--transport ${transport}: ab -k through a rolling restart, 0 failed`, { skip: has('ab') ? false : 'ab is not installed' }, async (t) => {
-    const { master, port, pids, listening } = await startMaster(t, ['--workers', '4', '--transport', transport, '--dashboard', '0']);
-    const output = await keepAliveClientThroughRestart(t, master, listening.dashboard!, ['ab', '-k', '-r', '-c', String(CONCURRENCY), '-n', '100000000', `http://127.0.0.1:${port}/`]);
-    const complete = Number(/^Complete requests:\s+(\d+)/m.exec(output)?.[1]);
-    t.ok(complete > 0, `${complete} requests`);
-    t.match(output, /^Failed requests:\s+0$/m, 'ab: no failed request');
-    t.match(output, /^Keep-Alive requests:\s+\d+$/m);
-    assertRestartedUnderLoad(t, master, pids, (await master.stop()).report!);
-  });
-
-  t.test(`--transport ${transport}: wrk through a rolling restart, 0 socket errors`, { skip: has('wrk') ? false : 'wrk is not installed' }, async (t) => {
-    const { master, port, pids, listening } = await startMaster(t, ['--workers', '4', '--transport', transport, '--dashboard', '0']);
-    const output = await keepAliveClientThroughRestart(t, master, listening.dashboard!, ['wrk', '-t1', `-c${CONCURRENCY}`, '-d600s', `http://127.0.0.1:${port}/`]);
-    t.match(output, /\d+ requests in /);
-    t.notMatch(output, /Socket errors|Non-2xx/, 'wrk: no socket error, no bad status');
-    assertRestartedUnderLoad(t, master, pids, (await master.stop()).report!);
-  });
+/**
+ * What a rolling restart that moves kept-alive connections promises: the clients' connections all
+ * survive it, each moved once, to its slot's new worker; the workers accepted exactly the connections
+ * the clients opened (no client had to open one again); and every old worker went before its drain
+ * timeout. wrk opens one more connection than -c, to check the address before it starts, and closes it
+ * without a request (`probes`).
+ */
+function assertMovedEverything(t: Test, master: RunningMaster, report: ReportEvent, clients: number, probes: number): void {
+  t.equal(report.connections, clients + probes, `the workers accepted ${clients + probes} connections: no client had to open one again`);
+  t.equal(report.moves, clients, `each of the ${clients} connections moved once`);
+  t.equal(report.workers.filter((worker) => worker.replaced).reduce((sum, worker) => sum + worker.given, 0), clients,
+    'all of them given by the old workers');
+  t.same(master.events.filter((event) => event.type === 'drain-timeout'), [], 'which went before their drain timeout');
 }
+
+for (const [model, transport] of [['shared', 'raw'], ['shared', 'socket'], ['rr-pipelined', 'raw'], ['cluster-rr', 'raw']] as const) {
+  t.test(`--model ${model} --transport ${transport}: wrk's ${CONCURRENCY} kept-alive connections live through a rolling restart`,
+    { skip: has('wrk') ? false : 'wrk is not installed' }, async (t) => {
+      const { master, port, pids, listening } = await startMaster(t, ['--workers', '4', '--model', model, '--transport', transport, '--dashboard', '0']);
+      const output = await keepAliveClientThroughRestart(t, master, listening.dashboard!, ['wrk', '-t2', `-c${CONCURRENCY}`, '-d600s', `http://127.0.0.1:${port}/`],
+        CONCURRENCY + 1);
+      t.match(output, /\d+ requests in /);
+      t.notMatch(output, /Socket errors|Non-2xx/, 'wrk: no socket error, no bad status');
+      const report = (await master.stop()).report!;
+      assertRestartedUnderLoad(t, master, pids, report);
+      assertMovedEverything(t, master, report, CONCURRENCY, 1);
+    });
+}
+
+t.test(`ab -k's ${CONCURRENCY} HTTP/1.0 kept-alive connections live through a rolling restart`, { skip: has('ab') ? false : 'ab is not installed' }, async (t) => {
+  const { master, port, pids, listening } = await startMaster(t, ['--workers', '4', '--dashboard', '0']);
+  const output = await keepAliveClientThroughRestart(t, master, listening.dashboard!, ['ab', '-k', '-r', '-c', String(CONCURRENCY), '-n', '100000000', `http://127.0.0.1:${port}/`],
+    CONCURRENCY);
+  t.match(output, /^Failed requests:\s+0$/m, 'ab: no failed request');
+  const report = (await master.stop()).report!;
+  assertRestartedUnderLoad(t, master, pids, report);
+  assertMovedEverything(t, master, report, CONCURRENCY, 0);
+});
+
+t.test('--restart-closes: the old drain, for comparison: kept-alive connections are closed, the clients open new ones, nothing fails',
+  { skip: has('wrk') ? false : 'wrk is not installed' }, async (t) => {
+    const { master, port, pids, listening } = await startMaster(t, ['--workers', '4', '--restart-closes', '--dashboard', '0']);
+    const output = await keepAliveClientThroughRestart(t, master, listening.dashboard!, ['wrk', '-t2', `-c${CONCURRENCY}`, '-d600s', `http://127.0.0.1:${port}/`],
+        CONCURRENCY + 1);
+    t.notMatch(output, /Socket errors|Non-2xx/, 'wrk: no socket error, no bad status');
+    const report = (await master.stop()).report!;
+    assertRestartedUnderLoad(t, master, pids, report);
+    t.equal(report.moves, 0, 'nothing moved');
+    t.ok(report.connections > CONCURRENCY, `${report.connections} connections for ${CONCURRENCY} clients: the closed ones were opened again`);
+  });

@@ -5,7 +5,7 @@
  * buffers and the worker stops reading; clients that reset mid-response never take the worker down; the
  * timeouts hold on a real clock. Every rule of the responder, byte for byte, is a unit test
  * (test/unit/responder.ts); the models differ only in how a connection reaches the worker, and each
- * one's distribution test (test/process/model-*.ts) answers thousands of requests byte-exact.
+ * one's distribution test (test/process/model-shared.ts and its siblings) answers thousands of requests byte-exact.
  *
  * The timeouts are short so that the subtest about them takes about two seconds; the rest never come
  * near them unless the test process stalls for IDLE_TIMEOUT_MS between two writes.

@@ -7,7 +7,7 @@ import { EventEmitter } from 'node:events';
 import type { ChildProcess } from 'node:child_process';
 import t from 'tap';
 import { ControlToWorker } from '../../lib/channel/control';
-import { parseOrder, parseReport, type Report } from '../../lib/channel/messages';
+import { parseMoved, parseOrder, parseReport, type Report } from '../../lib/channel/messages';
 import { parseWorkerArgv, workerArgv } from '../../lib/worker/settings';
 
 t.test('reports are checked before the master acts on them: the fields of their type, nothing more', async (t) => {
@@ -16,14 +16,24 @@ t.test('reports are checked before the master acts on them: the fields of their 
   t.same(parseReport({ type: 'stopped', seq: 2, ack: 3 }), { type: 'stopped', seq: 2, ack: 3 });
   const failed = { type: 'failed', seq: 2, ack: 1, syscall: 'listen', errno: -98, host: '127.0.0.1', port: 3001 };
   t.same(parseReport({ ...failed, extra: 1 }), failed);
-  t.same(parseReport({ type: 'counted', seq: 5, connections: 3, requests: 4 }), { type: 'counted', seq: 5, connections: 3, requests: 4 });
-  t.same(parseReport({ type: 'drained', seq: 6, ack: 2, connections: 3, requests: 4, x: 1 }), { type: 'drained', seq: 6, ack: 2, connections: 3, requests: 4 });
+  const counts = { connections: 3, requests: 4, received: 1, given: 2, open: 5 };
+  t.same(parseReport({ type: 'counted', seq: 5, ...counts }), { type: 'counted', seq: 5, ...counts });
+  t.same(parseReport({ type: 'counted', seq: 5, ack: 3, ...counts }), { type: 'counted', seq: 5, ack: 3, ...counts }, 'answering a give');
+  t.same(parseReport({ type: 'drained', seq: 6, ack: 2, ...counts, x: 1 }), { type: 'drained', seq: 6, ack: 2, ...counts });
+  const moved = { bytes: 'R0VUIC8=', deadline: 1764590000000, headStartedAt: 0, movedAt: 1764589999000, from: 2 };
+  t.same(parseReport({ type: 'given', seq: 7, ack: 4, moved }), { type: 'given', seq: 7, ack: 4, moved });
+  for (const bad of [{ ...moved, bytes: 'not base64!' }, { ...moved, bytes: 'A'.repeat(70_000) }, { ...moved, deadline: 'soon' },
+    { ...moved, deadline: Infinity }, { ...moved, headStartedAt: -1 }, { ...moved, from: 1.5 }, null, 'moved']) {
+    t.equal(parseReport({ type: 'given', seq: 7, ack: 4, moved: bad }), null, `given with ${JSON.stringify(bad)?.slice(0, 40)}`);
+  }
+  t.equal(parseReport({ type: 'given', seq: 7, moved }), null, 'a given answers an order');
   for (const bad of [null, 'counted', 7, {}, { type: 'nope', seq: 1 }, { type: 'started', ack: 1 }, { type: 'started', seq: 0, ack: 1 },
     { type: 'started', seq: 1.5, ack: 1 }, { type: 'started', seq: 1 }, { type: 'taken', seq: 1, ack: -1 }, { type: 'toString', seq: 1 },
     { ...failed, syscall: 1 }, { ...failed, port: undefined }, { ...failed, errno: 'x' }, { ...failed, errno: 0 }, { ...failed, errno: -1.5 },
-    { ...failed, host: 7 }, { ...failed, port: 65536 }, { type: 'counted', seq: 1, connections: -1, requests: 0 },
-    { type: 'counted', seq: 1, connections: 1.5, requests: 0 }, { type: 'counted', seq: 1, connections: 1, requests: '2' },
-    { type: 'counted', seq: 1, connections: 1 }, { type: 'drained', seq: 1, requests: 1 }]) {
+    { ...failed, host: 7 }, { ...failed, port: 65536 }, { type: 'counted', seq: 1, ...counts, connections: -1 },
+    { type: 'counted', seq: 1, ...counts, connections: 1.5 }, { type: 'counted', seq: 1, ...counts, requests: '2' },
+    { type: 'counted', seq: 1, connections: 1, requests: 1 }, { type: 'counted', seq: 1, ...counts, open: -1 },
+    { type: 'counted', seq: 1, ...counts, ack: 0 }, { type: 'drained', seq: 1, requests: 1 }]) {
     t.equal(parseReport(bad), null, JSON.stringify(bad));
   }
 });
@@ -32,13 +42,19 @@ t.test('orders are checked before a worker acts on them', async (t) => {
   t.same(parseOrder({ type: 'listen', seq: 1, backlog: 511 }), { type: 'listen', seq: 1, backlog: 511 });
   t.same(parseOrder({ type: 'listen', seq: 1, backlog: 0 }), { type: 'listen', seq: 1, backlog: 0 });
   t.same(parseOrder({ type: 'take', seq: 3, x: 1 }), { type: 'take', seq: 3 });
-  t.same(parseOrder({ type: 'read-pipe', seq: 1, fd: 4 }), { type: 'read-pipe', seq: 1 });
+  t.same(parseOrder({ type: 'await-connections', seq: 1, fd: 4 }), { type: 'await-connections', seq: 1 });
   const listenNet = { type: 'listen-net', seq: 1, host: '127.0.0.1', port: 3001, backlog: 511 };
   t.same(parseOrder({ ...listenNet, extra: 1 }), listenNet);
   t.same(parseOrder({ ...listenNet, port: 65535 }), { ...listenNet, port: 65535 });
   t.same(parseOrder({ type: 'drain', seq: 4 }), { type: 'drain', seq: 4 });
   t.same(parseOrder({ type: 'finish', seq: 5, ack: 2 }), { type: 'finish', seq: 5, ack: 2 });
   t.same(parseOrder({ type: 'await-connections', seq: 1 }), { type: 'await-connections', seq: 1 });
+  t.same(parseOrder({ type: 'retire', seq: 2 }), { type: 'retire', seq: 2 });
+  t.same(parseOrder({ type: 'give', seq: 3, count: 12, to: 1 }), { type: 'give', seq: 3, count: 12, to: 1 });
+  const moved = { bytes: '', deadline: 5, headStartedAt: 0, movedAt: 4, from: 0 };
+  t.same(parseMoved({ ...moved, extra: 1 }), moved, 'what a moved connection carries, on the handle pipe');
+  for (const bad of [{ ...moved, from: -1 }, { ...moved, bytes: 1 }, { ...moved, deadline: 'x' }, null]) t.equal(parseMoved(bad), null, JSON.stringify(bad));
+  t.equal(parseOrder({ type: 'give', seq: 3, count: -1, to: 1 }), null);
   for (const bad of [undefined, [], { type: 'listen', seq: 1 }, { type: 'listen', seq: 1, backlog: -1 }, { type: 'x', seq: 1 },
     { type: 'take' }, { type: 'finish', seq: 5 }, { type: 'finish', seq: 5, ack: 0 }, { ...listenNet, host: 1 }, { ...listenNet, port: 65536 },
     { ...listenNet, port: -1 }, { ...listenNet, backlog: 'x' }, { type: 'started', seq: 1, ack: 1 }, { type: 'hasOwnProperty', seq: 1 }]) {

@@ -75,7 +75,7 @@ t.test('every listed difference is real, and recognised as itself', async (t) =>
 function served(input: string, cuts: number[]): string {
   const transport = new FakeTransport();
   const clock = new FakeClock();
-  new Responder({ slot: 0, headTimeoutMs: 1000, idleTimeoutMs: 5000 }, { requestServed() {}, connectionClosed() {} }, clock.now).serve(transport);
+  new Responder({ slot: 0, headTimeoutMs: 1000, idleTimeoutMs: 5000 }, { requestServed() {}, connectionClosed() {}, connectionGiven() {} }, clock.now).serve(transport);
   let from = 0;
   for (const cut of [...cuts, input.length]) {
     if (transport.closed) break;

@@ -13,10 +13,10 @@ import { MAX_IN_FLIGHT, PipelinedRoundRobinModel } from '../../lib/models/rr-pip
 import { clientHandle, FakeWorker, settings, type FakeHandle } from '../helpers/fakes';
 import { EVENT_MS, until } from '../helpers/wait';
 
-function setup<M extends MasterAccepts>(create: (warnings: string[]) => M, workers: number, pipe = false) {
+function setup<M extends MasterAccepts>(create: (warnings: string[]) => M, workers: number) {
   const warnings: string[] = [];
   const model = create(warnings);
-  const all = Array.from({ length: workers }, (_, slot) => new FakeWorker(slot, { pipe }));
+  const all = Array.from({ length: workers }, (_, slot) => new FakeWorker(slot));
   for (const worker of all) model.add(worker);
   const handles = (...names: string[]) => names.map((name) => {
     const handle = clientHandle(name);
@@ -27,7 +27,7 @@ function setup<M extends MasterAccepts>(create: (warnings: string[]) => M, worke
 }
 const rr = (workers = 3) => setup((warnings) => new RoundRobinModel(settings(warnings)), workers);
 const free = (workers = 2) => setup((warnings) => new FreeRoundRobinModel(settings(warnings)), workers);
-const pipelined = (workers = 3) => setup((warnings) => new PipelinedRoundRobinModel(settings(warnings)), workers, true);
+const pipelined = (workers = 3) => setup((warnings) => new PipelinedRoundRobinModel(settings(warnings)), workers);
 
 t.test('rr: each worker is told to await connections, then gets them in strict rotation', async (t) => {
   const { all, handles } = rr();
@@ -145,17 +145,17 @@ t.test('rr-free: a free worker that is removed is free no more; removing a busy 
   t.same(all[2]!.connections, ['c0'], 'c1 waits for worker 2\'s answer');
 });
 
-t.test('rr-pipelined: each worker is told to read its pipe, then handles go in strict rotation without waiting', async (t) => {
+t.test('rr-pipelined: each worker is told to await connections, then handles go on its pipe in strict rotation without waiting', async (t) => {
   const { all, handles } = pipelined();
-  t.same(all.map((worker) => worker.sent), all.map(() => [{ type: 'read-pipe', handle: null }]));
+  t.same(all.map((worker) => worker.sent), all.map(() => [{ type: 'await-connections', handle: null }]));
   handles('c0', 'c1', 'c2', 'c3', 'c4', 'c5', 'c6', 'c7');
-  t.same(all.map((worker) => worker.pipe!.sent), [['c0', 'c3', 'c6'], ['c1', 'c4', 'c7'], ['c2', 'c5']]);
+  t.same(all.map((worker) => worker.pipe.sent), [['c0', 'c3', 'c6'], ['c1', 'c4', 'c7'], ['c2', 'c5']]);
 });
 
 t.test('rr-pipelined: a worker with MAX_IN_FLIGHT handles not taken gets no more until it takes one', async (t) => {
   const { all, handles } = pipelined(1);
   handles(...Array.from({ length: MAX_IN_FLIGHT + 2 }, (_, at) => `c${at}`));
-  const pipe = all[0]!.pipe!;
+  const pipe = all[0]!.pipe;
   t.equal(pipe.sent.length, MAX_IN_FLIGHT, 'the last two wait in the master');
   pipe.take();
   t.equal(pipe.sent.length, MAX_IN_FLIGHT + 1);
@@ -165,13 +165,13 @@ t.test('rr-pipelined: a worker with MAX_IN_FLIGHT handles not taken gets no more
 t.test('rr-pipelined: a worker that dies: what it had not taken goes to the others, oldest first', async (t) => {
   const { model, all, handles, closed } = pipelined();
   const sent = handles('c0', 'c1', 'c2', 'c3', 'c4', 'c5', 'c6');
-  all[1]!.pipe!.take(1);
+  all[1]!.pipe.take(1);
   model.remove(all[1]!);
-  t.same(all[0]!.pipe!.sent, ['c0', 'c3', 'c6']);
-  t.same(all[2]!.pipe!.sent, ['c2', 'c5', 'c4'], 'c4 went to the next in rotation');
+  t.same(all[0]!.pipe.sent, ['c0', 'c3', 'c6']);
+  t.same(all[2]!.pipe.sent, ['c2', 'c5', 'c4'], 'c4 went to the next in rotation');
   t.same(closed(sent), [false, true, false, false, false, false, false]);
   handles('c7');
-  t.equal(all[0]!.pipe!.sent.at(-1), 'c7', 'the rotation goes on over the two left');
+  t.equal(all[0]!.pipe.sent.at(-1), 'c7', 'the rotation goes on over the two left');
 });
 
 t.test('close() closes every handle the master still holds: in flight or waiting', async (t) => {
@@ -200,14 +200,14 @@ for (const [name, create, pipe] of [
 ] as const) {
   t.test(`${name} with a real socket: it listens, hands a real connection on, and refuses once it stops listening`, async (t) => {
     const model = create();
-    const worker = new FakeWorker(0, { pipe });
+    const worker = new FakeWorker(0);
     model.start();
     t.teardown(() => model.close());
     model.add(worker);
     const { port } = model.address();
     t.ok(port > 0, `listening on port ${port}`);
     t.equal(await connect(port), 'connected');
-    const handedOn = () => (pipe ? worker.pipe!.sent.length : worker.connections.length);
+    const handedOn = () => (pipe ? worker.pipe.sent.length : worker.connections.length);
     await until(() => handedOn() === 1, EVENT_MS, 'the connection to reach the worker');
     t.equal(handedOn(), 1, 'the accepted handle went to the worker');
     model.stopListening();

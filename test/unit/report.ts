@@ -32,31 +32,45 @@ t.test('the extremes', async (t) => {
   t.same(describeDistribution([3]), { total: 3, shares: [1], maxMinRatio: 1, jain: 1 });
 });
 
+/** A worker's counts, with no moves and nothing open unless the test says otherwise. */
+const worker = (slot: number, pid: number, replaced: boolean, connections: number, requests: number) =>
+  ({ slot, pid, replaced, connections, requests, received: 0, given: 0, open: 0 });
 const WORKERS = [
-  { slot: 0, pid: 101, replaced: false, connections: 30, requests: 30 },
-  { slot: 1, pid: 102, replaced: true, connections: 4, requests: 5 },
-  { slot: 1, pid: 103, replaced: false, connections: 6, requests: 7 },
+  worker(0, 101, false, 30, 30),
+  worker(1, 102, true, 4, 5),
+  worker(1, 103, false, 6, 7),
 ];
 
 t.test('slots add up the workers that held them, oldest first', async (t) => {
   t.same(slotCounts(WORKERS), [
-    { slot: 0, pids: [101], connections: 30, requests: 30 },
-    { slot: 1, pids: [102, 103], connections: 10, requests: 12 },
+    { slot: 0, pids: [101], connections: 30, requests: 30, received: 0, given: 0, open: 0 },
+    { slot: 1, pids: [102, 103], connections: 10, requests: 12, received: 0, given: 0, open: 0 },
   ]);
-  t.same(slotCounts([{ slot: 1, pid: 9, replaced: false, connections: 1, requests: 1 }]), [{ slot: 1, pids: [9], connections: 1, requests: 1 }],
+  t.same(slotCounts([worker(1, 9, false, 1, 1)]), [{ slot: 1, pids: [9], connections: 1, requests: 1, received: 0, given: 0, open: 0 }],
     'a slot with no worker yet is left out');
+  const moving = [{ ...worker(0, 1, false, 8, 20), given: 3, open: 5 }, { ...worker(1, 2, false, 2, 9), received: 3, open: 5 }];
+  t.match(slotCounts(moving), [{ given: 3, received: 0, open: 5 }, { given: 0, received: 3, open: 5 }], 'moves and open connections add up too');
 });
 
 t.test('the report event: what --json prints at the end, and the dashboard\'s /state', async (t) => {
   const report = buildReport('rr', 'raw', WORKERS);
   t.same(report, {
     type: 'report', model: 'rr', transport: 'raw', slots: slotCounts(WORKERS), workers: WORKERS,
-    connections: 40, requests: 42, maxMin: 3, jain: 0.8,
+    connections: 40, requests: 42, moves: 0, maxMin: 3, jain: 0.8, openJain: 1,
   });
   t.equal(JSON.parse(JSON.stringify(report)).maxMin, 3);
-  const starved = buildReport('shared', 'raw', [{ slot: 0, pid: 1, replaced: false, connections: 0, requests: 0 },
-    { slot: 1, pid: 2, replaced: false, connections: 3, requests: 3 }]);
+  const starved = buildReport('shared', 'raw', [worker(0, 1, false, 0, 0),
+    worker(1, 2, false, 3, 3)]);
   t.equal(starved.maxMin, null, 'infinite is null in JSON');
+});
+
+t.test('moves: counted once, by the receivers; how even the open connections are', async (t) => {
+  const report = buildReport('shared', 'raw', [{ ...worker(0, 1, false, 8, 20), given: 3, open: 5 }, { ...worker(1, 2, false, 2, 9), received: 3, open: 5 },
+    { ...worker(2, 3, false, 0, 0), open: 0 }]);
+  t.match(report, { connections: 10, moves: 3 }, 'a moved connection is one connection, and one move');
+  t.equal(report.openJain.toFixed(3), (100 / (3 * 50)).toFixed(3), 'Jain of 5 / 5 / 0 open');
+  t.match(formatReport(report), /^3 live connections moved: slot 0 gave 3, received 0; slot 1 gave 0, received 3; slot 2 gave 0, received 0$/m);
+  t.notMatch(formatReport(buildReport('rr', 'raw', WORKERS)), /moved/, 'nothing said of moves when there were none');
 });
 
 t.test('the report as a person reads it: the article\'s lines, then the summary', async (t) => {
@@ -67,8 +81,8 @@ t.test('the report as a person reads it: the article\'s lines, then the summary'
   t.match(text, /^ {2}slot 0 {2}pid 101 +30 +75\.0% {2}#{40}$/m);
   t.match(text, /^ {2}slot 1 {2}pid 103 +10 +25\.0% {2}#{13}$/m, 'a slot shows the pid that holds it now');
   t.match(text, /^max\/min 3\.00 {2}Jain's index 0\.800$/m);
-  t.match(formatReport(buildReport('x', 'raw', [{ slot: 0, pid: 1, replaced: false, connections: 0, requests: 0 },
-    { slot: 1, pid: 2, replaced: false, connections: 3, requests: 3 }])), /^max\/min infinite/m);
+  t.match(formatReport(buildReport('x', 'raw', [worker(0, 1, false, 0, 0),
+    worker(1, 2, false, 3, 3)])), /^max\/min infinite/m);
   t.same(formatReport(buildReport('x', 'raw', [WORKERS[0]!])).split('\n').slice(0, 3),
     ['worker 101 got 30 connections', '', 'total 30 connections, 30 requests, 1 workers'], 'nothing said of replacements when there were none');
 });
@@ -76,11 +90,11 @@ t.test('the report as a person reads it: the article\'s lines, then the summary'
 t.test('a slot shows the worker that holds it, even when a later one did not take over', async (t) => {
   // A rolling restart whose replacement failed: the old worker keeps the slot, the new one is the replaced one.
   const failedRestart = [
-    { slot: 0, pid: 201, replaced: false, connections: 5, requests: 5 },
-    { slot: 0, pid: 202, replaced: true, connections: 0, requests: 0 },
+    worker(0, 201, false, 5, 5),
+    worker(0, 202, true, 0, 0),
   ];
   t.match(formatReport(buildReport('x', 'raw', failedRestart)), /^ {2}slot 0 {2}pid 201 /m);
-  const nobodyHolds = [301, 302, 303].map((pid) => ({ slot: 0, pid, replaced: true, connections: 1, requests: 1 }));
+  const nobodyHolds = [301, 302, 303].map((pid) => worker(0, pid, true, 1, 1));
   t.match(formatReport(buildReport('x', 'raw', nobodyHolds)), /^ {2}slot 0 {2}pid 303 /m, 'with no current worker, the last one');
 });
 
@@ -155,6 +169,7 @@ t.test('what a person reads for each event', async (t) => {
 const DEFAULTS = {
   workers: 4, port: 3000, host: '127.0.0.1', backlog: 511, model: 'shared', transport: 'raw', headTimeoutMs: 10000,
   idleTimeoutMs: 5000, drainTimeoutMs: 10000, allowCrash: false, live: false, json: false, dashboard: null, printConfig: false,
+  rebalance: null, restartCloses: false,
 };
 
 t.test('defaults: the article\'s four workers on port 3000, loopback only, the raw transport', async (t) => {
@@ -177,6 +192,9 @@ t.test('flags', async (t) => {
   t.equal(parseMasterArgs(['--help']), null);
   t.match(USAGE, /--backlog B/);
   t.match(USAGE, /--transport T/);
+  t.same(parseMasterArgs(['--rebalance'])?.rebalance, { aboveMeanPercent: 5, movesPerSecond: 200 });
+  t.same(parseMasterArgs(['--rebalance', '--rebalance-above', '20', '--moves-per-second', '50'])?.rebalance, { aboveMeanPercent: 20, movesPerSecond: 50 });
+  t.equal(parseMasterArgs(['--restart-closes'])?.restartCloses, true);
 });
 
 t.test('bad flags are one readable line', async (t) => {
@@ -193,6 +211,9 @@ t.test('bad flags are one readable line', async (t) => {
     [['--model', 'magic'], /^--model must be one of shared, rr, rr-free, rr-pipelined, reuseport, nginx, cluster-rr, cluster-none, not 'magic'$/],
     [['--transport', 'pigeon'], /^--transport must be one of raw, socket, not 'pigeon'$/],
     [['--live', '--json'], /^--live draws for people and --json writes for programs: pick one$/],
+    [['--rebalance', '--model', 'nginx'], /^--rebalance moves the connections clients hold to the workers; with --model nginx/],
+    [['--rebalance', '--rebalance-above', '0'], /^--rebalance-above must be a whole number from 1 to 1000, not '0'$/],
+    [['--rebalance', '--moves-per-second', 'lots'], /^--moves-per-second must be a whole number from 1 to 100000, not 'lots'$/],
     [['--nope'], /Unknown option '--nope'/],
   ];
   for (const [argv, message] of cases) t.throws(() => parseMasterArgs(argv), { constructor: UsageError, message }, argv.join(' '));

@@ -5,6 +5,8 @@
  * test/process/wire.ts checks the same bytes on real sockets, on both transports.
  */
 import t from 'tap';
+import type { Moved } from '../../lib/channel/messages';
+import { MOVE_COOLDOWN_MS } from '../../lib/http/connection';
 import { CrashRequestedError, Responder, type ResponderOptions } from '../../lib/http/responder';
 import { FakeClock, FakeTransport } from '../helpers/fake-transport';
 
@@ -24,19 +26,24 @@ const failure = (status: number, reason: string) =>
 const GET = 'GET / HTTP/1.1\r\nHost: x\r\n\r\n';
 const CLOSE = 'GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n';
 
-function setup(options: Partial<ResponderOptions> = {}) {
+function setup(options: Partial<ResponderOptions> = {}, moved?: Moved) {
   const clock = new FakeClock();
   const counts = { requests: 0, closed: 0 };
-  const responder = new Responder({ slot: 7, headTimeoutMs: HEAD_TIMEOUT_MS, idleTimeoutMs: IDLE_TIMEOUT_MS, ...options },
-    { requestServed: () => void counts.requests++, connectionClosed: () => void counts.closed++ }, clock.now);
+  const given: Moved[] = [];
+  const responder = new Responder({ slot: 7, headTimeoutMs: HEAD_TIMEOUT_MS, idleTimeoutMs: IDLE_TIMEOUT_MS, ...options }, {
+    requestServed: () => void counts.requests++, connectionClosed: () => void counts.closed++,
+    connectionGiven: (_connection, _handle, movedOut) => void given.push(movedOut),
+  }, clock.now);
   const transport = new FakeTransport();
-  const connection = responder.serve(transport);
+  const connection = responder.serve(transport, moved);
   /** Time passes, and the responder's timer looks at the deadlines. */
   const wait = (ms: number) => {
     clock.advance(ms);
     responder.deadlines.tick(clock.ms);
   };
-  return { clock, transport, connection, counts, wait };
+  /** What a connection that left carried, its bytes decoded. */
+  const carried = () => given.map((each) => ({ ...each, bytes: Buffer.from(each.bytes, 'base64').toString('latin1') }));
+  return { clock, transport, connection, counts, wait, given, carried };
 }
 
 t.test('HTTP/1.1 keeps the connection open and answers again on it, announcing the idle timeout', async (t) => {
@@ -260,4 +267,102 @@ t.test('GET /crash throws only with --allow-crash', async (t) => {
   t.equal(plain.transport.take(), ok());
   const crashing = setup({ allowCrash: true });
   t.throws(() => crashing.transport.send('GET /crash HTTP/1.1\r\nHost: x\r\n\r\n'), { constructor: CrashRequestedError, message: 'GET /crash (--allow-crash)' });
+});
+
+t.test('moving: between requests it leaves at once, with nothing to carry, its deadline and the time it left', async (t) => {
+  const { transport, connection, clock, wait, carried, counts } = setup();
+  transport.send(GET);
+  transport.take();
+  wait(100);
+  const { deadline } = connection;
+  t.equal(connection.moveIfIdle(), true);
+  t.ok(transport.released, 'the transport let the handle go');
+  t.same(carried(), [{ bytes: '', deadline, headStartedAt: 0, movedAt: clock.ms, from: 7 }]);
+  wait(IDLE_TIMEOUT_MS * 2);
+  t.notOk(transport.closed, 'a connection that left is not timed out here');
+  t.equal(counts.closed, 0, 'nor counted as closed');
+  t.equal(connection.moveIfIdle(), false, 'it leaves once');
+});
+
+t.test('moving: a half-arrived head goes along, with the moment it began and its head deadline', async (t) => {
+  const { transport, connection, clock, wait, carried } = setup();
+  wait(10);
+  transport.send('GET /next HTTP/1.1\r\nHo');
+  const began = clock.ms;
+  wait(200);
+  t.equal(connection.moveIfIdle(), true);
+  t.same(carried(), [{ bytes: 'GET /next HTTP/1.1\r\nHo', deadline: began + HEAD_TIMEOUT_MS, headStartedAt: began, movedAt: clock.ms, from: 7 }]);
+});
+
+t.test('moving: not while a body streams in, a response waits for the client, the connection closes, or it just arrived', async (t) => {
+  const body = setup();
+  body.transport.send('POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nhello');
+  t.equal(body.connection.moveIfIdle(), false, 'a body is streaming in');
+  const blocked = setup();
+  blocked.transport.full = true;
+  blocked.transport.send(GET);
+  t.equal(blocked.connection.moveIfIdle(), false, 'the client does not read its answer');
+  const closing = setup();
+  closing.transport.send('GET / HTTP/1.1\r\n\r\n');
+  t.equal(closing.connection.moveIfIdle(), false, 'our FIN is out');
+  const arrived = setup({}, { bytes: '', deadline: 1_000_000 + IDLE_TIMEOUT_MS, headStartedAt: 0, movedAt: 1_000_000, from: 2 });
+  t.equal(arrived.connection.moveIfIdle(), false, 'moved a moment ago: not moved again (no ping-pong)');
+  arrived.wait(MOVE_COOLDOWN_MS - 1);
+  t.equal(arrived.connection.moveIfIdle(), false);
+  arrived.wait(1);
+  t.equal(arrived.connection.moveIfIdle(), true, `${MOVE_COOLDOWN_MS} ms later it may`);
+});
+
+t.test('retiring: a connection with a body streaming in leaves at the boundary after it, with the next requests it read', async (t) => {
+  const { transport, connection, carried, counts } = setup();
+  transport.send('POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nhello');
+  t.equal(transport.take(), ok(), 'the POST is answered as its head completes');
+  connection.moveAtBoundary();
+  t.same(carried(), [], 'not during the body');
+  transport.send(`world${GET}GET /3 HT`);
+  t.same(carried().map((each) => each.bytes), [`${GET}GET /3 HT`], 'a pipelined request and a half-arrived one go along, unanswered');
+  t.equal(transport.written, '', 'nothing more answered here');
+  t.equal(counts.requests, 1);
+});
+
+t.test('retiring: a connection whose answer is queued leaves once it has gone', async (t) => {
+  const { transport, connection, carried } = setup();
+  transport.full = true;
+  transport.send(GET);
+  connection.moveAtBoundary();
+  t.same(carried(), []);
+  transport.drainQueue();
+  t.equal(carried().length, 1, 'left as soon as its answer was written');
+});
+
+t.test('retiring: one that cannot be let go (net.Socket still writing) stays, and closes after its next answer', async (t) => {
+  const { transport, connection, carried } = setup();
+  transport.send(GET);
+  transport.take();
+  transport.refuseRelease = true;
+  connection.moveAtBoundary();
+  t.same(carried(), []);
+  transport.send(GET);
+  t.equal(transport.take(), ok('close'), 'answered as a drain answers');
+  t.ok(transport.ended);
+});
+
+t.test('arriving: the moved connection goes on from its bytes, on its old deadline', async (t) => {
+  const from = 1_000_000;
+  const moved = { bytes: Buffer.from(`${GET}GET /3 HT`, 'latin1').toString('base64'), deadline: from + 500, headStartedAt: 0, movedAt: from, from: 2 };
+  const { transport, wait } = setup({}, moved);
+  t.equal(transport.take(), ok(), 'the pipelined request it carried is answered at once');
+  transport.send('TP/1.1\r\nHost: x\r\n\r\n');
+  t.equal(transport.take(), ok(), 'and the half-arrived one once the rest comes');
+  const idle = setup({}, { ...moved, bytes: '' });
+  idle.wait(499);
+  t.notOk(idle.transport.closed);
+  idle.wait(1);
+  t.ok(idle.transport.closed, 'no fresh lease on life: closed at the deadline it had before the move');
+  const head = setup({}, { ...moved, bytes: Buffer.from('GET / HT', 'latin1').toString('base64'), deadline: from + 300, headStartedAt: from - 700 });
+  head.wait(299);
+  t.equal(head.transport.written, '');
+  head.wait(1);
+  t.equal(head.transport.take(), failure(408, 'Request Timeout'), 'a head that began before the move times out as it would have');
+  wait(0);
 });

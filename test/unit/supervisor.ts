@@ -17,7 +17,7 @@ import { EVENT_MS, until } from '../helpers/wait';
 
 /** A model that tells each worker to await connections, and records who joined and left. */
 class RecordingModel implements Model {
-  readonly fork = 'plain';
+  readonly fork = 'child_process';
   readonly joined: number[] = [];
   readonly left: number[] = [];
   start(): void {}
@@ -35,12 +35,12 @@ class RecordingModel implements Model {
   close(): void {}
 }
 
-function setup(workers: number, script?: (slot: number, nth: number) => Script, drainTimeoutMs = 5000) {
+function setup(workers: number, script?: (slot: number, nth: number) => Script, drainTimeoutMs = 5000, restartCloses = false) {
   const spawner = new FakeSpawner(script);
   const model = new RecordingModel();
   const events: MasterEvent[] = [];
   const supervisor = new Supervisor({
-    workers, workerPath: 'worker.js', model, drainTimeoutMs, spawner, emit: (event) => void events.push(event),
+    workers, workerPath: 'worker.js', model, drainTimeoutMs, spawner, emit: (event) => void events.push(event), restartCloses,
     workerArgv: (slot) => workerArgv({ slot, masterPid: 1, headTimeoutMs: 1, idleTimeoutMs: 1, transport: 'raw', allowCrash: false }),
   });
   const of = <T extends MasterEvent['type']>(type: T) => events.filter((event): event is Extract<MasterEvent, { type: T }> => event.type === type);
@@ -67,7 +67,7 @@ t.test('a worker killed from outside is replaced at once, in its slot; its count
   const { supervisor, spawner, model, of } = setup(2);
   await supervisor.start();
   const victim = spawner.in(1)[0]!;
-  victim.report({ type: 'counted', connections: 4, requests: 9 });
+  victim.report({ type: 'counted', connections: 4, requests: 9, received: 1, given: 2, open: 3 });
   victim.kill('SIGKILL');
   await until(() => of('worker-ready').length === 1, EVENT_MS, 'the replacement to be ready');
   t.match(of('worker-exited'), [{ slot: 1, pid: victim.pid, signal: 'SIGKILL', restartInMs: 0 }]);
@@ -75,11 +75,11 @@ t.test('a worker killed from outside is replaced at once, in its slot; its count
   t.match(of('worker-ready'), [{ slot: 1, pid: replacement.pid }]);
   t.same(model.left, [victim.pid]);
   t.same(supervisor.pids(), [spawner.in(0)[0]!.pid, replacement.pid]);
-  t.same(supervisor.counts().map(({ slot, pid, replaced, connections }) => ({ slot, pid, replaced, connections })), [
-    { slot: 0, pid: spawner.in(0)[0]!.pid, replaced: false, connections: 0 },
-    { slot: 1, pid: victim.pid, replaced: true, connections: 4 },
-    { slot: 1, pid: replacement.pid, replaced: false, connections: 0 },
-  ]);
+  t.same(supervisor.counts().map(({ slot, pid, replaced, connections, given, open }) => ({ slot, pid, replaced, connections, given, open })), [
+    { slot: 0, pid: spawner.in(0)[0]!.pid, replaced: false, connections: 0, given: 0, open: 0 },
+    { slot: 1, pid: victim.pid, replaced: true, connections: 4, given: 2, open: 0 },
+    { slot: 1, pid: replacement.pid, replaced: false, connections: 0, given: 0, open: 0 },
+  ], 'a dead worker holds nothing open, whatever it last said');
   await supervisor.killAll();
 });
 
@@ -126,7 +126,7 @@ t.test('a rolling restart: in every slot the replacement serves before its prede
   for (let slot = 0; slot < 3; slot++) {
     const [old, replacement] = spawner.in(slot);
     const at = (line: string) => spawner.timeline.indexOf(line);
-    t.ok(at(`${slot}/${replacement!.pid} says started`) < at(`drain → ${slot}/${old!.pid}`), `slot ${slot}: serving before draining`);
+    t.ok(at(`${slot}/${replacement!.pid} says started`) < at(`retire → ${slot}/${old!.pid}`), `slot ${slot}: serving before retiring`);
     t.ok(at(`${slot}/${old!.pid} exits`) < at(`fork ${slot + 1}/${spawner.in(slot + 1)[1]?.pid}`) || slot === 2,
       `slot ${slot}: the old worker is gone before the next slot's replacement is forked`);
   }
@@ -134,6 +134,14 @@ t.test('a rolling restart: in every slot the replacement serves before its prede
   t.same(of('restart-done')[0]!.pids, supervisor.pids());
   t.same(of('worker-exited').map((event) => event.restartInMs), [null, null, null], 'a drained worker is not replaced again');
   t.same(of('worker-ready'), [], 'replacements in a restart are announced by the restart steps');
+});
+
+t.test('--restart-closes: the old workers drain instead of retiring', async (t) => {
+  const { supervisor, spawner } = setup(2, undefined, 5000, true);
+  await supervisor.start();
+  t.equal(await supervisor.restart(), true);
+  t.same(spawner.children.slice(0, 2).map((child) => child.orders.at(-2)!.type), ['drain', 'drain']);
+  t.notOk(spawner.children.some((child) => child.orders.some((order) => order.type === 'retire')));
 });
 
 t.test('a replacement that dies before it serves ends the restart; the old worker keeps its slot, undrained', async (t) => {
@@ -146,7 +154,7 @@ t.test('a replacement that dies before it serves ends the restart; the old worke
   t.equal(await restarted, false);
   t.match(of('restart-abandoned'), [{ slot: 1, pid: doomed!.pid }]);
   t.equal(supervisor.current(1).pid, old!.pid, 'the old worker holds the slot');
-  t.notOk(old!.orders.some((order) => order.type === 'drain'), 'and was never told to drain');
+  t.notOk(old!.orders.some((order) => order.type === 'retire' || order.type === 'drain'), 'and was never told to go');
   t.same(of('worker-exited').filter((event) => event.pid === doomed!.pid).map((event) => event.restartInMs), [null], 'the failed one is not replaced');
   await supervisor.killAll();
 });

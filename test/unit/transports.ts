@@ -161,7 +161,7 @@ t.test('raw: close while bytes are queued is final: no written afterwards, no se
 t.test('raw under the responder: a client that half-closes after its request gets its answer and our FIN at once', async (t) => {
   const stream = new FakeStream();
   const clock = new FakeClock();
-  const responder = new Responder({ slot: 0, headTimeoutMs: 1000, idleTimeoutMs: 60_000 }, { requestServed() {}, connectionClosed() {} }, clock.now);
+  const responder = new Responder({ slot: 0, headTimeoutMs: 1000, idleTimeoutMs: 60_000 }, { requestServed() {}, connectionClosed() {}, connectionGiven() {} }, clock.now);
   responder.serve(new RawTransport({} as ClientHandle, stream));
   stream.owner!.onBytes(Buffer.from('GET / HTTP/1.1\r\nHost: x\r\n\r\n'));
   stream.owner!.onEnd(UV_EOF);

@@ -24,12 +24,13 @@ export const MAX_FUNCTION_LINES = 60;
 const LAYERS: Array<[prefix: string, layer: number]> = [
   ['lib/errors.ts', 0], ['lib/events.ts', 0],
   ['lib/binding/', 1], ['lib/os/', 1],
-  ['lib/channel/', 2], ['lib/http/', 2], ['lib/report/', 2],
-  ['lib/models/', 3], ['lib/worker/', 3],
-  ['lib/supervisor/', 4],
-  ['lib/dashboard/', 4],
-  ['lib/master/', 5],
-  ['master.ts', 6], ['worker.ts', 6], ['tools/', 6], ['scripts/', 7],
+  ['lib/http/', 2], ['lib/report/', 2],
+  ['lib/channel/', 3],
+  ['lib/models/', 4], ['lib/worker/', 4],
+  ['lib/supervisor/', 5],
+  ['lib/dashboard/', 5],
+  ['lib/master/', 6],
+  ['master.ts', 7], ['worker.ts', 7], ['tools/', 7], ['scripts/', 8],
 ];
 
 export interface Finding { file: string; problem: string }

@@ -1,0 +1,176 @@
+/**
+ * Moving live connections, both sides, with fakes: the worker's Connections (what it counts, which
+ * connections leave, which order each answers), the master's Mover (the receiver it picks, the copy it
+ * holds until `taken`, what a receiver's death or a failed send does), and the rebalancer's plan as the
+ * pure function it is. One connection's own rules (when it may leave, what it carries) are in
+ * responder.ts beside this.
+ */
+import t from 'tap';
+import type { ClientHandle } from '../../lib/binding/internals';
+import type { Moved } from '../../lib/channel/messages';
+import type { MasterEvent } from '../../lib/events';
+import { Mover } from '../../lib/supervisor/mover';
+import { planGives } from '../../lib/supervisor/rebalancer';
+import type { WorkerProcess } from '../../lib/supervisor/worker-process';
+import { Connections } from '../../lib/worker/connections';
+import { clientHandle, nameOf, type FakeHandle } from '../helpers/fakes';
+import { FakeTransport } from '../helpers/fake-transport';
+
+const GET = 'GET / HTTP/1.1\r\nHost: x\r\n\r\n';
+const SETTINGS = { slot: 3, masterPid: 1, headTimeoutMs: 1000, idleTimeoutMs: 60_000, transport: 'raw' as const, allowCrash: false };
+const moved = (from = 0): Moved => ({ bytes: '', deadline: Date.now() + 60_000, headStartedAt: 0, movedAt: Date.now(), from });
+
+function worker() {
+  const transports: FakeTransport[] = [];
+  const given: Array<{ ack: number; moved: Moved }> = [];
+  let empty = 0;
+  const connections = new Connections(SETTINGS, { onEmpty: () => void empty++, onGiven: (_handle, movedOut, ack) => void given.push({ ack, moved: movedOut }) },
+    () => {
+      const transport = new FakeTransport();
+      transports.push(transport);
+      return transport;
+    });
+  return { connections, transports, given, empty: () => empty };
+}
+
+t.test('the worker counts a new connection once, a moved one as received, one that leaves as given', async (t) => {
+  const { connections, transports, given } = worker();
+  connections.serve(clientHandle('a'));
+  connections.serve(clientHandle('b'), moved(1));
+  transports[0]!.send(GET);
+  t.match(connections.counts, { connections: 1, received: 1, given: 0, open: 2, requests: 1 });
+  t.equal(connections.give(5, 41), 1, 'one of two may leave: the other arrived a moment ago');
+  t.match(connections.counts, { given: 1, open: 1 });
+  t.same(given.map((each) => ({ ack: each.ack, from: each.moved.from })), [{ ack: 41, from: 3 }], 'answering the give, from our slot');
+  transports[1]!.close();
+  t.match(connections.counts, { open: 0 }, 'a close is counted too');
+});
+
+t.test('give takes at most the count asked for', async (t) => {
+  const { connections, given } = worker();
+  for (const name of ['a', 'b', 'c', 'd']) connections.serve(clientHandle(name));
+  t.equal(connections.give(2, 7), 2);
+  t.equal(given.length, 2);
+  t.match(connections.counts, { open: 2, given: 2 });
+});
+
+t.test('retire: every connection leaves at its boundary, answering the retire; then the worker is empty', async (t) => {
+  const { connections, transports, given, empty } = worker();
+  connections.serve(clientHandle('idle'));
+  connections.serve(clientHandle('busy'));
+  transports[1]!.send('POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\n\r\nab');
+  connections.retire(9);
+  t.equal(given.length, 1, 'the idle one left at once');
+  t.equal(empty(), 0);
+  transports[1]!.send('cd');
+  t.same(given.map((each) => each.ack), [9, 9], 'the busy one left when its body ended');
+  t.equal(empty(), 1, 'and the drain can finish');
+  connections.serve(clientHandle('late'));
+  t.equal(given.length, 3, 'one that arrives while retiring leaves at once too');
+});
+
+t.test('drain: connections close after their next answer; the worker hears when the last is gone', async (t) => {
+  const { connections, transports, empty } = worker();
+  connections.serve(clientHandle('a'));
+  connections.drain();
+  connections.serve(clientHandle('b'));
+  transports[1]!.send(GET);
+  t.match(transports[1]!.take(), /connection: close/, 'a connection that arrives while draining drains too');
+  transports[0]!.close();
+  t.equal(empty(), 0);
+  transports[1]!.close();
+  t.equal(empty(), 1);
+});
+
+/** A worker process as the mover sees it: a slot, a count of open connections, a handle pipe that records what it is sent. */
+class Receiver {
+  takesConnections = true;
+  counts = { connections: 0, requests: 0, received: 0, given: 0, open: 0 };
+  readonly taken: string[] = [];
+  readonly pending: Array<{ handle: string; moved: Moved | undefined; answer(): void }> = [];
+  readonly pipe = {
+    send: (handle: ClientHandle, taken: () => void, movedIn?: Moved) => void this.pending.push({ handle: nameOf(handle)!, moved: movedIn, answer: taken }),
+  };
+  constructor(readonly slot: number, readonly pid = 100 + slot) {}
+  /** The receiver acknowledges its oldest. */
+  take(): void {
+    const next = this.pending.shift()!;
+    this.taken.push(next.handle);
+    next.answer();
+  }
+}
+
+function mover(count: number) {
+  const workers = Array.from({ length: count }, (_, slot) => new Receiver(slot));
+  const events: MasterEvent[] = [];
+  const candidates = () => workers.filter((each) => each.takesConnections) as unknown as WorkerProcess[];
+  const it = new Mover({ candidates }, (event) => void events.push(event));
+  const as = (each: Receiver) => each as unknown as WorkerProcess;
+  return { it, workers, events, as };
+}
+
+t.test('mover: to the worker named, the master\'s copy held until taken, then one moved event', async (t) => {
+  const { it, workers: [giver, receiver], events, as } = mover(2);
+  const handle = clientHandle('c0');
+  it.route(as(giver!), handle, { ...moved(0), bytes: Buffer.from('GET /x').toString('base64') }, as(receiver!));
+  t.equal(it.moving, 1);
+  t.same(receiver!.pending.map((each) => [each.handle, each.moved?.bytes]), [['c0', 'R0VUIC94']], 'on its pipe, with what it carries');
+  t.equal((handle as FakeHandle).closed, false, 'held until taken');
+  receiver!.take();
+  t.equal((handle as FakeHandle).closed, true);
+  t.equal(it.moving, 0);
+  t.same(events, [{ type: 'moved', from: 0, to: 1, fromPid: 100, toPid: 101, bytes: 6 }]);
+  t.equal(receiver!.counts.open, 1, 'the receiver holds one more, until its own report says');
+});
+
+t.test('mover: a named worker that takes nothing gets nothing; the one holding fewest does, never the giver', async (t) => {
+  const { it, workers, as } = mover(4);
+  workers[1]!.takesConnections = false;
+  workers[2]!.counts.open = 10;
+  workers[3]!.counts.open = 4;
+  workers[0]!.counts.open = 0;
+  it.route(as(workers[0]!), clientHandle('c0'), moved(), as(workers[1]!));
+  t.same(workers.map((each) => each.pending.length), [0, 0, 0, 1], 'worker 3: fewer than 2, and 0 is the giver');
+  it.route(as(workers[0]!), clientHandle('c1'), moved(), null);
+  t.same(workers.map((each) => each.pending.length), [0, 0, 0, 2], 'still fewest, counting what is on its way to it');
+});
+
+t.test('mover: a receiver that dies before taking leaves the connection to another', async (t) => {
+  const { it, workers: [giver, first, second], as } = mover(3);
+  it.route(as(giver!), clientHandle('c0'), moved(), as(first!));
+  first!.takesConnections = false;
+  it.removed(as(first!));
+  t.same(second!.pending.map((each) => each.handle), ['c0'], 'handed again');
+  first!.take();
+  t.equal(it.moving, 1, 'the dead one\'s late answer changes nothing');
+  second!.take();
+  t.equal(it.moving, 0, 'the second one took it');
+});
+
+t.test('mover: with nobody to take it, the connection is closed and said so; at stop, what is on its way is closed', async (t) => {
+  const { it, workers: [giver, other], events, as } = mover(2);
+  other!.takesConnections = false;
+  const lost = clientHandle('c0');
+  it.route(as(giver!), lost, moved(), null);
+  t.equal((lost as FakeHandle).closed, true);
+  t.match(events, [{ type: 'move-failed', from: 0, fromPid: 100 }]);
+  other!.takesConnections = true;
+  const held = clientHandle('c1');
+  it.route(as(giver!), held, moved(), as(other!));
+  it.close();
+  t.equal((held as FakeHandle).closed, true);
+});
+
+t.test('the rebalancer\'s plan: nothing within the bound; else the fullest give to the emptiest, to fair shares, within the budget', async (t) => {
+  t.same(planGives([{ slot: 0, open: 105 }, { slot: 1, open: 100 }, { slot: 2, open: 100 }, { slot: 3, open: 95 }], 5, 1000), [],
+    '5 over a mean of 100 is within 5%');
+  const burst = [{ slot: 0, open: 185 }, { slot: 1, open: 112 }, { slot: 2, open: 66 }, { slot: 3, open: 37 }];
+  t.same(planGives(burst, 5, 1000), [{ from: 0, to: 3, count: 63 }, { from: 0, to: 2, count: 22 }, { from: 1, to: 2, count: 12 }],
+    'the measured burst: 97 moves leave 100 each');
+  t.same(planGives(burst, 5, 10), [{ from: 0, to: 3, count: 10 }], 'no more than the budget');
+  t.same(planGives(burst, 5, 0), []);
+  t.same(planGives([{ slot: 0, open: 3 }, { slot: 1, open: 0 }], 5, 10), [{ from: 0, to: 1, count: 1 }], 'small numbers: 2 and 1 is as even as 3 gets');
+  t.same(planGives([{ slot: 0, open: 2 }, { slot: 1, open: 0 }], 5, 10), [], 'one over the mean is within the bound of one connection');
+  t.same(planGives([{ slot: 0, open: 50 }], 5, 10), [], 'one slot: nothing to even out');
+  t.same(planGives([{ slot: 0, open: 130 }, { slot: 1, open: 70 }], 50, 100), [], 'a wider bound tolerates more');
+});
