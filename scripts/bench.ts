@@ -1,6 +1,7 @@
 /**
  * scripts/bench.ts — `npm run bench -- [--quick] [--runs 3] [-n 5000] [--out bench] [--targets shared,rr,...]
  *   [--transports raw,socket] [--workers 2,4,8] [-c 1,10,100] [--keep-alive no|yes|both] [--perf]`
+ *   `npm run bench -- --scenario long-lived [--runs 3] [--targets ...] [--out bench/long-lived]`: tools/measure/long-lived.ts
  *
  * Every model on each transport, and three baselines (nginx `return 200`, the article's own code, cluster
  * + http), across concurrency, keep-alive and worker counts (tools/measure/bench.ts). Runs are interleaved:
@@ -27,12 +28,8 @@ import { barChart, lineChart } from '../tools/measure/charts';
 import { perfProblem } from '../tools/measure/herd';
 import { modelNames } from '../lib/models/names';
 import { ROOT } from '../lib/os/paths';
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
-}
+import { median } from '../lib/report/stats';
+import { longLivedCells, runLongLived, writeLongLived, type LongLivedRun } from '../tools/measure/long-lived';
 
 const isBaseline = (target: string) => (BASELINES as readonly string[]).includes(target);
 
@@ -159,9 +156,13 @@ async function main(): Promise<void> {
       'keep-alive': { type: 'string' },
       perf: { type: 'boolean', default: false },
       replot: { type: 'string' },
+      scenario: { type: 'string' },
     },
   });
+  if (values.replot && values.scenario === 'long-lived') return replotLongLived(values.replot);
   if (values.replot) return replot(values.replot);
+  if (values.scenario === 'long-lived') return longLived(values.out ?? path.join(ROOT, 'bench/long-lived'), Number(values.runs ?? 3), values.targets?.split(','));
+  if (values.scenario !== undefined) throw new Error(`--scenario must be long-lived, not '${values.scenario}'`);
   const list = (text: string | undefined, full: string) => (text ?? full).split(',').map(Number);
   const quick = values.quick;
   const out = values.out ?? path.join(ROOT, quick ? '.bench/quick' : 'bench');
@@ -203,6 +204,31 @@ async function main(): Promise<void> {
     date: new Date().toISOString(), machine, node: process.version, loadGenerator: useAb ? 'ab' : 'built-in', perf: perf ?? 'counted',
     settings: { quick, runs, requests, interleaved: true }, targets: ratios, runs: runsByCell.flat(),
   }, null, 2));
+}
+
+/** --scenario long-lived (tools/measure/long-lived.ts): every model with and without --rebalance, interleaved rounds. */
+async function longLived(out: string, runs: number, models?: string[]): Promise<void> {
+  const cells = longLivedCells(models);
+  const runsByCell = cells.map((): LongLivedRun[] => []);
+  for (let round = 1; round <= runs; round++) {
+    for (const [at, cell] of cells.entries()) {
+      const run = await runLongLived(cell);
+      runsByCell[at]!.push(run);
+      console.log(`  round ${round}: ${cell.model}${cell.rebalance ? ' --rebalance' : ''}: ${run.bySlot.join(' / ')} open, Jain ${run.jain.toFixed(3)}, ` +
+        `even from ${run.evenFromMs ?? 'never'}, ${run.moves} moves, ${run.cpuMicrosPerRequest.toFixed(1)} µs CPU/req, failed ${run.failed}, reconnects ${run.reconnects}`);
+    }
+  }
+  mkdirSync(out, { recursive: true });
+  writeFileSync(path.join(out, 'results.json'), JSON.stringify({ date: new Date().toISOString(), node: process.version, runs: runsByCell.flat() }, null, 2));
+  console.log(`\n${writeLongLived(out, runsByCell)}\n\nwritten to ${out}/ (results.json, results.md, jain-over-time.svg, split.svg)`);
+}
+
+/** --scenario long-lived --replot DIR: results.md and the charts again from DIR/results.json, measuring nothing. */
+function replotLongLived(dir: string): void {
+  const { runs } = JSON.parse(readFileSync(path.join(dir, 'results.json'), 'utf8')) as { runs: LongLivedRun[] };
+  const byCell = new Map<string, LongLivedRun[]>();
+  for (const run of runs) byCell.set(`${run.model}|${run.rebalance}`, [...(byCell.get(`${run.model}|${run.rebalance}`) ?? []), run]);
+  console.log(writeLongLived(dir, [...byCell.values()]));
 }
 
 /** results.md and the charts from the runs of each cell; prints the table and the targets; exits 1 on a failure. */

@@ -15,13 +15,15 @@ import { ROOT } from '../lib/os/paths';
 const READING_ORDER = [
   'master.ts', 'worker.ts',
   'lib/models/model.ts', 'lib/models/shared.ts', 'lib/models/master-accepts.ts', 'lib/models/rr.ts', 'lib/models/rr-free.ts',
-  'lib/models/rr-pipelined.ts', 'lib/models/reuseport.ts', 'lib/models/nginx.ts', 'lib/models/cluster.ts',
+  'lib/models/rr-pipelined.ts', 'lib/models/in-flight.ts', 'lib/models/reuseport.ts', 'lib/models/nginx.ts', 'lib/models/cluster.ts',
   'lib/channel/messages.ts', 'lib/channel/control.ts', 'lib/channel/handle-pipe.ts',
   'lib/binding/internals.ts', 'lib/binding/tcp.ts', 'lib/binding/stream.ts', 'lib/binding/pipe.ts', 'lib/binding/channel.ts',
   'lib/worker/connections.ts',
-  'lib/http/transport.ts', 'lib/http/raw-transport.ts', 'lib/http/socket-transport.ts', 'lib/http/responder.ts',
+  'lib/http/transport.ts', 'lib/http/raw-transport.ts', 'lib/http/socket-transport.ts', 'lib/http/responder.ts', 'lib/http/connection.ts',
+  'lib/http/moved.ts',
   'lib/http/responses.ts', 'lib/http/head.ts', 'lib/http/body.ts', 'lib/http/deadlines.ts',
-  'lib/supervisor/supervisor.ts', 'lib/supervisor/drain.ts', 'lib/supervisor/rolling-restart.ts', 'lib/supervisor/restart-policy.ts',
+  'lib/supervisor/supervisor.ts', 'lib/supervisor/worker-process.ts', 'lib/supervisor/spawn.ts', 'lib/supervisor/drain.ts',
+  'lib/supervisor/rolling-restart.ts', 'lib/supervisor/mover.ts', 'lib/supervisor/rebalancer.ts', 'lib/supervisor/restart-policy.ts',
   'lib/master/lifecycle.ts', 'lib/events.ts', 'lib/errors.ts',
 ];
 

@@ -15,10 +15,9 @@ import net from 'node:net';
 import { parseArgs } from 'node:util';
 import { MASTER } from '../lib/os/paths';
 import { cpuMicros, processTree } from '../lib/os/procfs';
+import { median } from '../lib/report/stats';
 import { abArgs, hasAb, parseAb } from '../tools/measure/ab';
 import { startServer, type Server } from '../tools/measure/server';
-
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
 /** How often the CPU of every process of the server is read: a worker that exits is seen up to this before. */
 const SAMPLE_MS = 10;
@@ -28,7 +27,7 @@ const SAMPLE_MS = 10;
  * SAMPLE_MS (a process that exits, the old worker of a restart, keeps its last reading), less what each
  * had used when the window opened (a process born in it started from nothing).
  */
-function cpuWindow(server: Server): { stop(): number } {
+function cpuWindow(server: Server): { stop(): { total: number; master: number } } {
   const first = new Map(server.processes().map((pid) => [pid, cpuMicros(pid)]));
   const last = new Map(first);
   const read = () => {
@@ -39,13 +38,14 @@ function cpuWindow(server: Server): { stop(): number } {
     stop() {
       clearInterval(timer);
       read();
-      return [...last].reduce((sum, [pid, micros]) => sum + micros - (first.get(pid) ?? 0), 0);
+      const used = (pid: number) => last.get(pid)! - (first.get(pid) ?? 0);
+      return { total: [...last.keys()].reduce((sum, pid) => sum + used(pid), 0), master: used(server.pid) };
     },
   };
 }
 
 /** A restart of one worker holding `held` idle connections: µs of CPU, and how many moved. */
-async function restartCpu(held: number): Promise<{ cpu: number; moves: number }> {
+async function restartCpu(held: number): Promise<{ cpu: number; master: number; moves: number }> {
   let done: (() => void) | null = null;
   let dashboard = '';
   const server = await startServer(process.execPath, MASTER, ['--json', '--port', '0', '--workers', '1', '--idle-timeout', '600000', '--dashboard', '0'],
@@ -69,14 +69,14 @@ async function restartCpu(held: number): Promise<{ cpu: number; moves: number }>
   while ((await (await fetch(new URL('/state', dashboard))).json() as { slots: Array<{ received: number }> }).slots[0]!.received < held) {
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
-  const cpu = window.stop();
+  const { total: cpu, master } = window.stop();
   sockets.forEach((socket) => socket.destroy());
   const report = await server.stop();
-  return { cpu, moves: report?.moves ?? 0 };
+  return { cpu, master, moves: report?.moves ?? 0 };
 }
 
-/** rr-pipelined, one worker: ab's requests, a new connection each; µs of server CPU per request. */
-async function newConnectionCpu(requests: number): Promise<number> {
+/** rr-pipelined, one worker: ab's requests, a new connection each; µs of server CPU per request, and the master's part. */
+async function newConnectionCpu(requests: number): Promise<{ cpu: number; master: number }> {
   const server = await startServer(process.execPath, MASTER, ['--json', '--port', '0', '--workers', '1', '--model', 'rr-pipelined']);
   const window = cpuWindow(server);
   const [command, ...args] = abArgs(`http://127.0.0.1:${server.port}/`, requests, 50, false);
@@ -86,9 +86,10 @@ async function newConnectionCpu(requests: number): Promise<number> {
     child.stdout.on('data', (chunk) => { text += chunk; });
     child.once('close', () => resolve(text));
   });
-  const cpu = window.stop();
+  const { total, master } = window.stop();
   await server.stop();
-  return cpu / parseAb(output).complete;
+  const complete = parseAb(output).complete;
+  return { cpu: total / complete, master: master / complete };
 }
 
 async function main(): Promise<void> {
@@ -102,11 +103,13 @@ async function main(): Promise<void> {
     const empty = await restartCpu(0);
     const full = await restartCpu(held);
     const move = (full.cpu - empty.cpu) / full.moves;
+    const moveInMaster = (full.master - empty.master) / full.moves;
     const connection = await newConnectionCpu(20_000);
     perMove.push(move);
-    perConnection.push(connection);
+    perConnection.push(connection.cpu);
     console.log(`round ${round}: restart with 0 connections ${(empty.cpu / 1000).toFixed(1)} ms CPU, with ${held} ` +
-      `${(full.cpu / 1000).toFixed(1)} ms (${full.moves} moved): ${move.toFixed(1)} µs per move; rr-pipelined ${connection.toFixed(1)} µs per new connection`);
+      `${(full.cpu / 1000).toFixed(1)} ms (${full.moves} moved): ${move.toFixed(1)} µs per move (${moveInMaster.toFixed(1)} in the master); ` +
+      `rr-pipelined ${connection.cpu.toFixed(1)} µs per new connection (${connection.master.toFixed(1)} in the master)`);
   }
   const move = median(perMove);
   const connection = median(perConnection);

@@ -1,26 +1,33 @@
 /**
- * scripts/restart-under-load.ts — `node dist/scripts/restart-under-load.js [--model shared] [--transport raw]
- *   [--client ab-k|ab|wrk] [--workers 4] [--hup-after 1000] [--runs 1]`
+ * scripts/restart-under-load.ts — `node dist/scripts/restart-under-load.js [--model shared|M,M|all]
+ *   [--transport raw|socket|raw,socket] [--client wrk|ab-k|ab|a,b] [--workers 4] [--seconds 10] [--hup-after 3000]
+ *   [--runs 1] [--restart-closes]`
  *
- * A rolling restart under a real client, counted the client's way: starts the master, starts ab (-k
- * keeps connections alive; plain ab opens one per request) or wrk at concurrency 50, sends the master
- * SIGHUP --hup-after ms later, and once the master says the restart is done and a second more has
- * passed, stops the client as Ctrl-C would, so it prints its summary. One line per run: requests, and
- * what the client counted as failed (ab: Failed requests; wrk: socket errors and non-2xx).
+ * A rolling restart under a real client, counted the client's way and the master's: starts the master,
+ * runs wrk (-t2 -c50) or ab (-c50; -k keeps connections alive, plain ab opens one per request) for
+ * --seconds, and sends the master SIGHUP --hup-after ms in. One line per run: what the client counted
+ * (requests; wrk's socket errors and non-2xx, ab's failed), and from the master's report the connections
+ * its workers accepted over the whole run (a moved one counts once: with wrk's 50 kept-alive connections,
+ * 50 means no client had to reconnect), the moves, and what the old workers could not move: connections
+ * still open when --drain-timeout killed them, and moves that found no worker.
  */
 import { spawn } from 'node:child_process';
 import { parseArgs } from 'node:util';
-import { startServer } from '../tools/measure/server';
+import { modelNames } from '../lib/models/names';
+import { nodeForReusePort } from '../lib/models/reuseport';
 import { MASTER } from '../lib/os/paths';
+import { parseTransport } from '../lib/http/transports';
+import type { MasterEvent } from '../lib/events';
+import { startServer } from '../tools/measure/server';
 
-const AFTER_RESTART_MS = 1000;
+const CONCURRENCY = 50;
 
-function clientCommand(client: string, url: string): string[] {
-  if (client === 'wrk') return ['wrk', '-t1', '-c50', '-d600s', url];
-  return ['ab', ...(client === 'ab-k' ? ['-k'] : []), '-r', '-c', '50', '-n', '100000000', url];
+function clientCommand(client: string, url: string, seconds: number): string[] {
+  if (client === 'wrk') return ['wrk', '-t2', `-c${CONCURRENCY}`, `-d${seconds}s`, url];
+  return ['ab', ...(client === 'ab-k' ? ['-k'] : []), '-r', '-c', `${CONCURRENCY}`, '-t', `${seconds}`, '-n', '100000000', url];
 }
 
-function summary(client: string, output: string): string {
+function clientSummary(client: string, output: string): string {
   if (client === 'wrk') {
     const requests = /(\d+) requests in/.exec(output)?.[1] ?? '?';
     const errors = /Socket errors: (.*)/.exec(output)?.[1] ?? 'none';
@@ -31,31 +38,29 @@ function summary(client: string, output: string): string {
   return `${field('Complete requests')} requests, ${field('Failed requests')} failed`;
 }
 
-async function once(values: Record<string, string>): Promise<string> {
-  let restartDone: () => void = () => {};
-  const done = new Promise<void>((resolve) => { restartDone = resolve; });
-  let restartStarted = 0;
-  const server = await startServer(process.execPath, MASTER,
-    ['--json', '--model', values.model!, '--transport', values.transport!, '--workers', values.workers!, '--port', '0'],
-    (event) => { if (event.type === 'restart-done') restartDone(); });
-  const url = `http://127.0.0.1:${server.port}/`;
-  const command = clientCommand(values.client!, url);
+async function once(model: string, transport: string, clientName: string, values: Record<string, string | boolean>): Promise<string> {
+  const node = model === 'reuseport' ? nodeForReusePort() : process.execPath;
+  if (!node) return `${model} ${transport}: needs Node >= 22.12 (set HANDOFF_REUSEPORT_NODE)`;
+  const events: Array<MasterEvent & { receivedAt: number }> = [];
+  const server = await startServer(node, MASTER, ['--json', '--model', model, '--transport', transport, '--workers', `${values.workers}`,
+    '--port', '0', ...(values['restart-closes'] ? ['--restart-closes'] : [])], (event) => void events.push({ ...event, receivedAt: Date.now() }));
+  const seconds = Number(values.seconds);
+  const command = clientCommand(clientName, `http://127.0.0.1:${server.port}/`, seconds);
   const client = spawn(command[0]!, command.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   client.stdout.on('data', (chunk) => { output += chunk; });
   client.stderr.on('data', (chunk) => { output += chunk; });
   const exited = new Promise((resolve) => client.once('exit', resolve));
-  setTimeout(() => {
-    restartStarted = Date.now();
-    process.kill(server.pid, 'SIGHUP');
-  }, Number(values['hup-after']));
-  await done;
-  const restartMs = Date.now() - restartStarted;
-  await new Promise((resolve) => setTimeout(resolve, AFTER_RESTART_MS));
-  client.kill('SIGINT');
+  const hup = setTimeout(() => process.kill(server.pid, 'SIGHUP'), Number(values['hup-after']));
   await exited;
-  await server.stop();
-  return `${values.model} ${values.transport} ${values.client}: ${summary(values.client!, output)}; restart took ${restartMs} ms`;
+  clearTimeout(hup);
+  const report = await server.stop();
+  const at = (type: MasterEvent['type']) => events.filter((event) => event.type === type).length;
+  const started = events.find((event) => event.type === 'restart-started');
+  const done = events.find((event) => event.type === 'restart-done');
+  const took = started && done ? `restart took ${done.receivedAt - started.receivedAt} ms` : 'the restart did not finish';
+  return `${model} ${transport} ${clientName}: ${clientSummary(clientName, output)}; accepted ${report?.connections ?? '?'} ` +
+    `connections, ${report?.moves ?? '?'} moves, ${at('drain-timeout')} workers killed at the drain deadline, ${at('move-failed')} moves failed; ${took}`;
 }
 
 async function main(): Promise<void> {
@@ -63,13 +68,21 @@ async function main(): Promise<void> {
     options: {
       model: { type: 'string', default: 'shared' },
       transport: { type: 'string', default: 'raw' },
-      client: { type: 'string', default: 'ab-k' },
+      client: { type: 'string', default: 'wrk' },
       workers: { type: 'string', default: '4' },
-      'hup-after': { type: 'string', default: '1000' },
+      seconds: { type: 'string', default: '10' },
+      'hup-after': { type: 'string', default: '3000' },
       runs: { type: 'string', default: '1' },
+      'restart-closes': { type: 'boolean', default: false },
     },
   });
-  for (let run = 0; run < Number(values.runs); run++) console.log(await once(values as Record<string, string>));
+  const models = values.model === 'all' ? modelNames.filter((model) => model !== 'nginx') : values.model!.split(',');
+  const transports = values.transport!.split(',').map((name) => parseTransport(name));
+  for (let run = 0; run < Number(values.runs); run++) {
+    for (const model of models) {
+      for (const transport of transports) for (const client of values.client!.split(',')) console.log(await once(model, transport, client, values));
+    }
+  }
 }
 
 main().catch((error: unknown) => {

@@ -63,15 +63,24 @@ export function parseWithLlhttp(bytes: Buffer): LlhttpResult {
   const parser = new HTTPParser();
   const messages: LlhttpMessage[] = [];
   let url = '';
-  parser[HTTPParser.kOnHeaders] = (_headers: unknown, part: string) => { url += part; };
+  // kOnHeaders flushes fields in batches, with the part of the URL read since the last one; after the
+  // head it flushes a chunked body's trailer fields, which carry no URL of this message or the next.
+  let inBody = false;
+  parser[HTTPParser.kOnHeaders] = (_headers: unknown, part: string | undefined) => {
+    if (!inBody && part) url += part;
+  };
   parser[HTTPParser.kOnHeadersComplete] = (versionMajor: number, versionMinor: number, _headers: unknown, method: number,
-    part: string, _status: unknown, _message: unknown, upgrade: boolean, keepAlive: boolean) => {
-    messages.push({ method: methods[method] ?? '?', url: url + part, versionMajor, versionMinor, keepAlive, upgrade, bodyBytes: 0, complete: false });
+    part: string | undefined, _status: unknown, _message: unknown, upgrade: boolean, keepAlive: boolean) => {
+    messages.push({ method: methods[method] ?? '?', url: url + (part ?? ''), versionMajor, versionMinor, keepAlive, upgrade, bodyBytes: 0, complete: false });
     url = '';
+    inBody = true;
     return 0;
   };
   parser[HTTPParser.kOnBody] = (body: Buffer) => { messages.at(-1)!.bodyBytes += body.length; };
-  parser[HTTPParser.kOnMessageComplete] = () => { messages.at(-1)!.complete = true; };
+  parser[HTTPParser.kOnMessageComplete] = () => {
+    messages.at(-1)!.complete = true;
+    inBody = false;
+  };
   parser[HTTPParser.kOnExecute] = () => {};
   parser.initialize(HTTPParser.REQUEST, {}, 0, HTTPParser.kLenientNone);
   const result = parser.execute(bytes);

@@ -6,7 +6,7 @@
  * read as a request is how a request gets smuggled past a proxy. A body is framed either by
  * Content-Length or by chunked transfer coding (RFC 9112 §6-7); both are skipped as they stream in.
  */
-import type { BodyFraming } from './head';
+import { fieldLineProblem, type BodyFraming } from './head';
 
 export class MalformedBodyError extends Error {
   override name = 'MalformedBodyError';
@@ -94,9 +94,14 @@ class ChunkedSkipper implements BodySkipper {
         if (line !== '') throw new MalformedBodyError('chunk data longer than its size');
         this.phase = 'size';
         return false;
-      default:
-        // Trailer fields are not interpreted; the empty line ends the body.
-        return line === '';
+      default: {
+        // Trailer fields are not interpreted, but they are field lines (RFC 9112 §7.1.2): anything else is
+        // refused, as llhttp refuses it, so that no two parsers disagree on where this request ends.
+        if (line === '') return true;
+        const problem = fieldLineProblem(line);
+        if (problem) throw new MalformedBodyError(`trailer: ${problem}`);
+        return false;
+      }
     }
   }
 }

@@ -106,14 +106,25 @@ function parseLines(lines: string[], length: number): HeadResult {
 /** Lower-cased field name → every value it was sent with, in order. */
 type Fields = Map<string, string[]>;
 
+/**
+ * What is wrong with a field line (RFC 9112 §5: `name ":" OWS value OWS`), or null: in a head, and in a
+ * chunked body's trailer section, which is made of the same lines (§7.1.2).
+ */
+export function fieldLineProblem(line: string): string | null {
+  const colon = line.indexOf(':');
+  // Covers obs-fold (a line that starts with white space) and "Name : value": both are 400 (§5.1-5.2).
+  if (colon === -1 || !TOKEN.test(line.slice(0, colon))) return 'malformed header field';
+  if (!FIELD_VALUE.test(line.slice(colon + 1).replace(OWS, ''))) return 'invalid character in header value';
+  return null;
+}
+
 function parseFields(fieldLines: string[]): Fields | string {
   const fields: Fields = new Map();
   for (const line of fieldLines) {
+    const problem = fieldLineProblem(line);
+    if (problem) return problem;
     const colon = line.indexOf(':');
-    // Covers obs-fold (a line that starts with white space) and "Name : value": both are 400 (§5.1-5.2).
-    if (colon === -1 || !TOKEN.test(line.slice(0, colon))) return 'malformed header field';
     const value = line.slice(colon + 1).replace(OWS, '');
-    if (!FIELD_VALUE.test(value)) return 'invalid character in header value';
     const name = line.slice(0, colon).toLowerCase();
     const values = fields.get(name);
     if (values) values.push(value);

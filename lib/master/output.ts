@@ -18,8 +18,16 @@ export class Output {
   /** While the live view owns the screen, log lines go into its frame instead of scrolling it away. */
   private liveLog: string[] | null = null;
   private liveTimer: NodeJS.Timeout | null = null;
+  /**
+   * --json lines not yet written: a burst of events (a restart moves thousands of connections, one
+   * `moved` each) goes out as one write at the end of the event loop's turn, not one write(2) each
+   * (stdout on a pipe is synchronous in Node on Linux). What is left when the process exits goes then.
+   */
+  private unwritten: string[] = [];
 
-  constructor(private readonly json: boolean) {}
+  constructor(private readonly json: boolean) {
+    if (json) process.on('exit', () => this.flush());
+  }
 
   /** One line on stderr, as people read it. */
   log(line: string): void {
@@ -30,7 +38,7 @@ export class Output {
   }
 
   readonly emit = (event: MasterEvent): void => {
-    if (this.json) return void process.stdout.write(`${formatEvent(event)}\n`);
+    if (this.json) return this.queue(`${formatEvent(event)}\n`);
     if (event.type === 'listening') {
       const workers = event.pids.length;
       console.log(`handoff: ${workers} workers listening on ${event.url} (model ${event.model}, transport ${event.transport}, ` +
@@ -44,6 +52,16 @@ export class Output {
       this.log(describeEvent(event));
     }
   };
+
+  private queue(line: string): void {
+    if (this.unwritten.length === 0) setImmediate(() => this.flush());
+    this.unwritten.push(line);
+  }
+
+  private flush(): void {
+    if (this.unwritten.length > 0) process.stdout.write(this.unwritten.join(''));
+    this.unwritten = [];
+  }
 
   /** --live: a frame of each slot's connections, twice a second, until stopLive(). */
   startLive(title: string, counts: () => WorkerCounts[]): void {

@@ -24,13 +24,14 @@
 import type { ClientHandle, ServerHandle } from '../binding/internals';
 import { bindServerHandle, boundAddress, closeHandle, listen } from '../binding/tcp';
 import type { Address, ForkKind, Model, ModelSettings, WorkerLink } from './model';
+import { InFlight } from './in-flight';
 import { Rotation } from './rotation';
 
 export abstract class MasterAccepts implements Model {
   readonly fork: ForkKind;
   private socket: ServerHandle | null = null;
   private readonly waiting: ClientHandle[] = [];
-  private readonly inFlight = new Map<WorkerLink, ClientHandle[]>();
+  private readonly inFlight = new InFlight<WorkerLink, ClientHandle>();
   private readonly rotation = new Rotation<WorkerLink>();
 
   /** `via`: the control channel (one handle at a time per worker) or the handle pipe (many in flight). */
@@ -57,7 +58,6 @@ export abstract class MasterAccepts implements Model {
   add(worker: WorkerLink): void {
     worker.send({ type: 'await-connections' }, null);
     this.rotation.add(worker);
-    this.inFlight.set(worker, []);
     this.joined(worker);
     this.handWaiting();
   }
@@ -66,10 +66,8 @@ export abstract class MasterAccepts implements Model {
   protected joined(_worker: WorkerLink): void {}
 
   remove(worker: WorkerLink): void {
-    const stranded = this.inFlight.get(worker);
-    if (!stranded) return;
-    this.inFlight.delete(worker);
-    this.rotation.remove(worker);
+    if (!this.rotation.remove(worker)) return;
+    const stranded = this.inFlight.takeFrom(worker);
     this.left(worker);
     // Never taken: the worker may never have seen them. Served first, oldest first.
     this.waiting.unshift(...stranded);
@@ -86,7 +84,7 @@ export abstract class MasterAccepts implements Model {
 
   /** How many handles a worker has not taken yet. */
   protected inFlightTo(worker: WorkerLink): number {
-    return this.inFlight.get(worker)?.length ?? 0;
+    return this.inFlight.countFor(worker);
   }
 
   /** The next worker in turn, from where the rotation stands, that `canTake`; null if none can. */
@@ -103,31 +101,23 @@ export abstract class MasterAccepts implements Model {
   }
 
   private hand(worker: WorkerLink, clientHandle: ClientHandle): void {
-    this.inFlight.get(worker)!.push(clientHandle);
+    this.inFlight.add(worker, clientHandle);
     const taken = () => this.onTaken(worker, clientHandle);
     if (this.via === 'pipe') return worker.pipe.send(clientHandle, taken);
     worker.send({ type: 'take' }, clientHandle, taken, (error) => {
       this.settings.warn(`could not hand a connection to slot ${worker.slot} (pid ${worker.pid}): ${error.message}`);
       // Never sent: take it back, unless remove() already did, and hand it to another.
-      if (this.forget(worker, clientHandle)) this.distribute(clientHandle);
+      if (this.inFlight.remove(worker, clientHandle)) this.distribute(clientHandle);
     });
   }
 
   /** The worker has the fd: ours can go. */
   private onTaken(worker: WorkerLink, clientHandle: ClientHandle): void {
-    if (!this.forget(worker, clientHandle)) return;
+    if (!this.inFlight.remove(worker, clientHandle)) return;
     closeHandle(clientHandle);
+    worker.tookConnection();
     this.taken(worker);
     this.handWaiting();
-  }
-
-  /** Takes a handle out of a worker's in-flight list; false if it was not there. */
-  private forget(worker: WorkerLink, clientHandle: ClientHandle): boolean {
-    const handles = this.inFlight.get(worker);
-    const at = handles ? handles.indexOf(clientHandle) : -1;
-    if (at === -1) return false;
-    handles!.splice(at, 1);
-    return true;
   }
 
   /** Stop taking connections: new ones are refused by the kernel instead of queuing for nobody. */
@@ -139,6 +129,6 @@ export abstract class MasterAccepts implements Model {
   close(): void {
     this.stopListening();
     for (const clientHandle of this.waiting.splice(0)) closeHandle(clientHandle);
-    for (const handles of this.inFlight.values()) for (const clientHandle of handles.splice(0)) closeHandle(clientHandle);
+    for (const clientHandle of this.inFlight.takeAll()) closeHandle(clientHandle);
   }
 }

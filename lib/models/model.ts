@@ -30,6 +30,11 @@ export interface WorkerLink {
     failed?: (error: Error) => void): void;
   /** Its handle pipe, the kit's own channel for handles, many in flight. */
   readonly pipe: PipeLink;
+  /**
+   * It has taken a connection the master handed it: it holds one more before its next report says so
+   * (reports come every COUNT_INTERVAL_MS at most; --rebalance reads what the master knows now).
+   */
+  tookConnection(): void;
 }
 
 /**

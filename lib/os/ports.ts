@@ -7,9 +7,9 @@
  *
  * The block is chosen *below* the kernel's ephemeral range (net.ipv4.ip_local_port_range, 32768–60999
  * by default). Every outgoing connect() and every bind() to port 0 takes its local port from that range,
- * so a block inside it can be taken between our check and nginx's listen() by any client on the box (CI
- * saw exactly that: P+1 was a load generator's client port). Below the range only another program that
- * binds that exact number can race us.
+ * so a block inside it can be taken between our check and nginx's listen() by any client on the box (a
+ * load generator's client port, say). Below the range only another program that binds that exact number
+ * can race us.
  */
 import { readFileSync } from 'node:fs';
 import net from 'node:net';

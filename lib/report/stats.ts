@@ -29,3 +29,10 @@ export function describeDistribution(counts: readonly number[]): Distribution {
     jain: sumOfSquares === 0 ? 1 : (total * total) / (counts.length * sumOfSquares),
   };
 }
+
+/** The middle value (the mean of the two middle ones for an even count): what a figure of several runs reports. */
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}

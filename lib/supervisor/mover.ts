@@ -15,6 +15,7 @@ import type { ClientHandle } from '../binding/internals';
 import { closeHandle } from '../binding/tcp';
 import type { Moved } from '../channel/messages';
 import type { MasterEvent } from '../events';
+import { InFlight } from '../models/in-flight';
 import type { WorkerProcess } from './worker-process';
 
 interface Moving {
@@ -30,15 +31,13 @@ export interface Receivers {
 }
 
 export class Mover {
-  private readonly inFlight = new Map<WorkerProcess, Moving[]>();
+  private readonly inFlight = new InFlight<WorkerProcess, Moving>();
 
   constructor(private readonly receivers: Receivers, private readonly emit: (event: MasterEvent) => void) {}
 
   /** How many connections are on their way now. */
   get moving(): number {
-    let count = 0;
-    for (const list of this.inFlight.values()) count += list.length;
-    return count;
+    return this.inFlight.size;
   }
 
   /**
@@ -48,7 +47,7 @@ export class Mover {
   route(from: WorkerProcess, clientHandle: ClientHandle, moved: Moved, to: WorkerProcess | null): void {
     const others = this.receivers.candidates().filter((worker) => worker !== from);
     const receiver = to && to !== from && others.includes(to) ? to
-      : others.sort((a, b) => a.counts.open + this.pendingTo(a) - (b.counts.open + this.pendingTo(b)))[0];
+      : others.sort((a, b) => a.open + this.inFlight.countFor(a) - (b.open + this.inFlight.countFor(b)))[0];
     if (!receiver) {
       closeHandle(clientHandle);
       this.emit({ type: 'move-failed', from: from.slot, fromPid: from.pid, reason: 'no worker takes connections' });
@@ -57,44 +56,26 @@ export class Mover {
     this.hand(receiver, { clientHandle, moved, from });
   }
 
-  private pendingTo(worker: WorkerProcess): number {
-    return this.inFlight.get(worker)?.length ?? 0;
-  }
-
   private hand(receiver: WorkerProcess, moving: Moving): void {
-    const list = this.inFlight.get(receiver) ?? [];
-    this.inFlight.set(receiver, list);
-    list.push(moving);
+    this.inFlight.add(receiver, moving);
     const bytes = Buffer.byteLength(moving.moved.bytes, 'base64');
     // On the receiver's handle pipe, many at once: a write that fails belongs to a receiver that died,
     // and removed() hands what it had not taken to another.
     receiver.pipe.send(moving.clientHandle, () => {
-      if (!this.forget(receiver, moving)) return;
+      if (!this.inFlight.remove(receiver, moving)) return;
       closeHandle(moving.clientHandle);
-      // It holds one more now. Its next report says so too: its reports come after its acknowledgement,
-      // and overwrite this with the truth.
-      receiver.counts.open++;
+      receiver.tookConnection(true);
       this.emit({ type: 'moved', from: moving.from.slot, to: receiver.slot, fromPid: moving.from.pid, toPid: receiver.pid, bytes });
     }, moving.moved);
   }
 
-  private forget(receiver: WorkerProcess, moving: Moving): boolean {
-    const list = this.inFlight.get(receiver);
-    const at = list ? list.indexOf(moving) : -1;
-    if (at === -1) return false;
-    list!.splice(at, 1);
-    return true;
-  }
-
   /** A worker exited: what it had not taken goes to another. */
   removed(worker: WorkerProcess): void {
-    const stranded = this.inFlight.get(worker) ?? [];
-    this.inFlight.delete(worker);
-    for (const moving of stranded) this.route(moving.from, moving.clientHandle, moving.moved, null);
+    for (const moving of this.inFlight.takeFrom(worker)) this.route(moving.from, moving.clientHandle, moving.moved, null);
   }
 
   /** The master stops: what is still on its way is closed. */
   close(): void {
-    for (const list of this.inFlight.values()) for (const moving of list.splice(0)) closeHandle(moving.clientHandle);
+    for (const moving of this.inFlight.takeAll()) closeHandle(moving.clientHandle);
   }
 }

@@ -95,7 +95,7 @@ export class Rebalancer {
     this.lastRefill = now;
     if (this.waiting.size > 0 || this.mover.moving > 0) return;
     const holders = this.holders();
-    const plan = planGives(holders.map((worker) => ({ slot: worker.slot, open: worker.counts.open })), this.settings.aboveMeanPercent,
+    const plan = planGives(holders.map((worker) => ({ slot: worker.slot, open: worker.open })), this.settings.aboveMeanPercent,
       Math.floor(this.tokens));
     for (const give of plan) {
       const giver = holders.find((worker) => worker.slot === give.from)!;

@@ -20,6 +20,9 @@ export class WorkerProcess implements WorkerLink {
   draining = false;
   exited = false;
   counts: Counts = { connections: 0, requests: 0, received: 0, given: 0, open: 0 };
+  /** Connections the master saw it take, handed new and moved to it: its reports catch up with these. */
+  private takenNew = 0;
+  private takenMoved = 0;
   readonly startedAt = Date.now();
   readonly child: ChildProcess;
   readonly pipe: PipeEnd;
@@ -46,6 +49,20 @@ export class WorkerProcess implements WorkerLink {
 
   get takesConnections(): boolean {
     return !this.exited && !this.draining && this.control.connected;
+  }
+
+  tookConnection(moved = false): void {
+    if (moved) this.takenMoved++;
+    else this.takenNew++;
+  }
+
+  /**
+   * What it holds as the master knows it now: its last report, and the connections it has taken since
+   * that report counted (a report lags what it describes by up to COUNT_INTERVAL_MS, and in a burst
+   * the workers' reports lag by different amounts: read alone, they show an imbalance that is not there).
+   */
+  get open(): number {
+    return this.counts.open + Math.max(0, this.takenNew - this.counts.connections) + Math.max(0, this.takenMoved - this.counts.received);
   }
 
   becameReady(): void {

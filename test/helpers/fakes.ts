@@ -49,6 +49,8 @@ export class FakeWorker implements WorkerLink {
   private seq = 0;
 
   readonly pid: number;
+  /** Connections the model saw this worker take. */
+  took = 0;
 
   constructor(readonly slot: number, options: { pid?: number } = {}) {
     this.pid = options.pid ?? 1000 + slot;
@@ -72,6 +74,10 @@ export class FakeWorker implements WorkerLink {
     const at = name === undefined ? 0 : this.unanswered.findIndex((each) => each.handle === name);
     if (at === -1 || at >= this.unanswered.length) return;
     this.unanswered.splice(at, 1)[0]!.answer();
+  }
+
+  tookConnection(): void {
+    this.took++;
   }
 
   /** Runs the failures held back while `deferred`. */

@@ -24,7 +24,8 @@ export class Conversation {
     });
     this.closed = new Promise((resolve) => socket.on('close', () => {
       const rest = this.take(this.buffered);
-      this.wanted?.reject(new Error(`closed with ${rest.length} of ${this.wanted.bytes} bytes: ${rest}`));
+      const shown = rest.length > 200 ? `${rest.subarray(0, 200)}... (${rest.length - 200} more)` : `${rest}`;
+      this.wanted?.reject(new Error(`closed with ${rest.length} of ${this.wanted.bytes} bytes: ${shown}`));
       resolve({ reset, rest });
     }));
   }

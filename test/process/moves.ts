@@ -73,6 +73,52 @@ for (const transport of transportNames) {
   });
 }
 
+t.test('a restart beside hard clients: a head that stops halfway, 100 pipelined requests, a client that stops reading, one that leaves', async (t) => {
+  const { master, port, pids, listening } = await startMaster(t, ['--workers', '1', '--idle-timeout', '60000', '--head-timeout', '2000', '--dashboard', '0']);
+  const [half, pipelined, blocked, leaving] = await Promise.all([0, 1, 2, 3].map(() => Conversation.open(port)));
+  t.teardown(() => [half, pipelined, blocked, leaving].forEach((client) => client!.close()));
+  const GET = 'GET / HTTP/1.1\r\nHost: x\r\n\r\n';
+  // Enough answers to fill both sockets' buffers: the worker is left with writes it cannot finish, and a
+  // connection with a write queued does not move until the client reads.
+  const UNREAD = 100_000;
+  blocked!.socket.pause();
+  blocked!.send(GET.repeat(UNREAD));
+  // Blocked: the worker has stopped answering (its count stands still over three looks) before all were answered.
+  const answered = async () => ((await (await fetch(new URL('/state', listening.dashboard!))).json()) as { slots: Array<{ requests: number }> }).slots[0]!.requests;
+  let last = -1;
+  let stands = 0;
+  await untilAsync(async () => {
+    const now = await answered();
+    stands = now === last && now > 0 && now < UNREAD ? stands + 1 : 0;
+    last = now;
+    return stands >= 3;
+  }, EVENT_MS, 'the worker to stop answering the client that does not read', 100);
+  const headSentAt = Date.now();
+  half!.send('GET / HTTP/1.1\r\nHo');
+  master.child.kill('SIGHUP');
+  await master.waitForEvent('retiring', (event) => event.pid === pids[0], 'the old worker to have the retire');
+  leaving!.close();
+  pipelined!.send(GET.repeat(100));
+  t.equal(String(await pipelined!.read(ok(0).length * 100)), ok(0).repeat(100), '100 pipelined requests, answered in order');
+  t.equal(master.events.filter((event) => event.type === 'worker-exited' && event.pid === pids[0]).length, 0,
+    'the old worker waits for the client that does not read');
+  blocked!.socket.resume();
+  const answers = await blocked!.read(ok(0).length * UNREAD);
+  t.ok(answers.equals(Buffer.from(ok(0).repeat(UNREAD))), `all ${UNREAD} answers to the client that stopped reading, in order, once it read`);
+  const { data } = await half!.readToClose();
+  t.match(String(data), /^HTTP\/1\.1 408 Request Timeout\r\n/, 'the half head timed out, moved or not');
+  t.ok(Date.now() - headSentAt >= 2000, 'no sooner than its head timeout from when it began');
+  await master.waitForEvent('restart-done', () => true, 'the restart to finish');
+  pipelined!.close();
+  blocked!.close();
+  const { report } = await master.stop();
+  t.equal(report!.connections, 4, 'four connections, each counted once');
+  t.equal(report!.requests, 100 + UNREAD, 'every request answered once');
+  t.same(master.events.filter((event) => event.type === 'worker-exited').map((event) => 'code' in event && event.code), [0, 0],
+    'no worker crashed: the old one exited after its restart, the new one at the stop');
+  t.equal(master.events.filter((event) => event.type === 'move-failed').length, 0, 'no move failed');
+});
+
 t.test('--rebalance: a burst of 100 long-lived connections on a shared socket evens out, without a failed request or a reconnect', async (t) => {
   const { master, port } = await startMaster(t, ['--workers', '4', '--rebalance']);
   const held = await runHold({ url: new URL(`http://127.0.0.1:${port}/`), connections: 100, rate: 10, durationMs: 3000, slots: 4 });

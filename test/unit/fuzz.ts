@@ -51,6 +51,7 @@ const EXAMPLES: Record<Difference, string> = {
   'te-and-length': 'POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: \r\nContent-Length: 0\r\n\r\n',
   'length-digits': 'POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 1234567890123456\r\n\r\n',
   'chunk-digits': 'POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n00000000000005\r\nhello\r\n0\r\n\r\n',
+  'connection-htab': 'GET / HTTP/1.1\r\nHost: a\r\nConnection: close\t, keep-alive\r\n\r\n',
 };
 
 t.test('every listed difference is real, and recognised as itself', async (t) => {
@@ -61,6 +62,15 @@ t.test('every listed difference is real, and recognised as itself', async (t) =>
     const llhttp = theirs(input);
     t.not(compare(kit, llhttp), null, `${name}: the verdicts differ`);
     t.equal(explain(input, kit, llhttp), name, `${name}: and that is why`);
+  }
+  // What the long runs found besides: the same differences, met from another side.
+  const more: Array<[Difference, string]> = [
+    ['absolute-host', 'GET http://]/b HTTP/1.1\r\nHost: a\r\n\r\n'],
+    ['bare-cr', '\r\n\rGET / HTTP/1.1\r\nHost: a\r\n\r\n'],
+  ];
+  for (const [name, text] of more) {
+    const input = Buffer.from(text + PROBE, 'latin1');
+    t.equal(explain(input, ours(input), theirs(input)), name, `${JSON.stringify(text.slice(0, 20))}: ${name}`);
   }
   const agreed = Buffer.from(`GET / HTTP/1.1\r\nHost: a\r\n\r\n${PROBE}`, 'latin1');
   t.equal(compare(ours(agreed), theirs(agreed)), null, 'a plain request: the same verdict');

@@ -200,6 +200,10 @@ t.test('chunked: malformed framing throws, and says what was wrong', async (t) =
     [`${'f'.repeat(13)}\r\n`, 'malformed chunk size'],
     [`5;${'e'.repeat(5000)}`, 'chunk line too long'],
     ['5 \r\nhello\r\n', 'malformed chunk size'],
+    ['0\r\nNoColon\r\n\r\n', 'trailer: malformed header field'],
+    ['0\r\n folded: x\r\n\r\n', 'trailer: malformed header field'],
+    ['0\r\nX: a\x01b\r\n\r\n', 'trailer: invalid character in header value'],
+    ['0\r\n\rGET / HTTP/1.1\r\n', 'trailer: malformed header field'],
   ];
   for (const [body, message] of bad) {
     t.throws(() => bodySkipper({ kind: 'chunked' })!.skip(bytes(body), 0), { name: MalformedBodyError.name, message }, JSON.stringify(body.slice(0, 20)));

@@ -45,6 +45,7 @@ t.test('rr: the master keeps its copy until the worker says `taken`, for exactly
   all[0]!.take('a');
   all[0]!.take('a');
   t.same(closed(sent), [true, true], 'a second answer changes nothing');
+  t.equal(all[0]!.took, 2, 'the worker is told of each connection it took, once: what --rebalance counts before its report');
 });
 
 t.test('rr: a worker that stops taking connections is passed by; the rotation goes on from where it was', async (t) => {

@@ -5,14 +5,16 @@
  * pure function it is. One connection's own rules (when it may leave, what it carries) are in
  * responder.ts beside this.
  */
+import type { ChildProcess } from 'node:child_process';
 import t from 'tap';
 import type { ClientHandle } from '../../lib/binding/internals';
 import type { Moved } from '../../lib/channel/messages';
 import type { MasterEvent } from '../../lib/events';
 import { Mover } from '../../lib/supervisor/mover';
 import { planGives } from '../../lib/supervisor/rebalancer';
-import type { WorkerProcess } from '../../lib/supervisor/worker-process';
 import { Connections } from '../../lib/worker/connections';
+import { WorkerProcess } from '../../lib/supervisor/worker-process';
+import { FakeChild } from '../helpers/fake-child';
 import { clientHandle, nameOf, type FakeHandle } from '../helpers/fakes';
 import { FakeTransport } from '../helpers/fake-transport';
 
@@ -86,12 +88,16 @@ t.test('drain: connections close after their next answer; the worker hears when 
 class Receiver {
   takesConnections = true;
   counts = { connections: 0, requests: 0, received: 0, given: 0, open: 0 };
+  open = 0;
   readonly taken: string[] = [];
   readonly pending: Array<{ handle: string; moved: Moved | undefined; answer(): void }> = [];
   readonly pipe = {
     send: (handle: ClientHandle, taken: () => void, movedIn?: Moved) => void this.pending.push({ handle: nameOf(handle)!, moved: movedIn, answer: taken }),
   };
   constructor(readonly slot: number, readonly pid = 100 + slot) {}
+  tookConnection(moved: boolean): void {
+    if (moved) this.open++;
+  }
   /** The receiver acknowledges its oldest. */
   take(): void {
     const next = this.pending.shift()!;
@@ -120,15 +126,15 @@ t.test('mover: to the worker named, the master\'s copy held until taken, then on
   t.equal((handle as FakeHandle).closed, true);
   t.equal(it.moving, 0);
   t.same(events, [{ type: 'moved', from: 0, to: 1, fromPid: 100, toPid: 101, bytes: 6 }]);
-  t.equal(receiver!.counts.open, 1, 'the receiver holds one more, until its own report says');
+  t.equal(receiver!.open, 1, 'the master counts it with the receiver at once, before its report says so');
 });
 
 t.test('mover: a named worker that takes nothing gets nothing; the one holding fewest does, never the giver', async (t) => {
   const { it, workers, as } = mover(4);
   workers[1]!.takesConnections = false;
-  workers[2]!.counts.open = 10;
-  workers[3]!.counts.open = 4;
-  workers[0]!.counts.open = 0;
+  workers[2]!.open = 10;
+  workers[3]!.open = 4;
+  workers[0]!.open = 0;
   it.route(as(workers[0]!), clientHandle('c0'), moved(), as(workers[1]!));
   t.same(workers.map((each) => each.pending.length), [0, 0, 0, 1], 'worker 3: fewer than 2, and 0 is the giver');
   it.route(as(workers[0]!), clientHandle('c1'), moved(), null);
@@ -173,4 +179,18 @@ t.test('the rebalancer\'s plan: nothing within the bound; else the fullest give 
   t.same(planGives([{ slot: 0, open: 2 }, { slot: 1, open: 0 }], 5, 10), [], 'one over the mean is within the bound of one connection');
   t.same(planGives([{ slot: 0, open: 50 }], 5, 10), [], 'one slot: nothing to even out');
   t.same(planGives([{ slot: 0, open: 130 }, { slot: 1, open: 70 }], 50, 100), [], 'a wider bound tolerates more');
+});
+
+t.test('what a worker holds as the master sees it: its last report, and what it took since', async (t) => {
+  const child = new FakeChild(0, {}, []);
+  const worker = new WorkerProcess(0, { child: child as unknown as ChildProcess, openPipe: () => child.pipe }, () => {});
+  for (let taken = 0; taken < 10; taken++) worker.tookConnection();
+  worker.tookConnection(true);
+  worker.tookConnection(true);
+  t.equal(worker.open, 12, 'before any report: the 10 handed and the 2 moved it took');
+  worker.counts = { connections: 10, requests: 0, received: 2, given: 0, open: 11 };
+  t.equal(worker.open, 11, 'a report that counted them all is the truth (one has closed)');
+  for (let taken = 0; taken < 3; taken++) worker.tookConnection();
+  worker.tookConnection(true);
+  t.equal(worker.open, 15, 'and what it took after that report comes on top');
 });

@@ -81,7 +81,7 @@ export const DIFFERENCES = {
   'bare-lf': 'a bare LF where a line ends: 400; RFC 9112 §2.2 only MAY accept it as a line terminator',
   asterisk: 'a target that starts with * and goes on: 400; asterisk-form is `*` alone (RFC 9112 §3.2.4); llhttp reads it as a path',
   'empty-host': 'an absolute-form target with an empty host (`http:///x`): 400, as RFC 9110 §4.2.1 says a recipient MUST',
-  'absolute-host': 'the host of an absolute-form target past its first character is not parsed (every target gets the same answer); llhttp refuses some that RFC 3986 §3.2.2 does not allow',
+  'absolute-host': 'an absolute-form target whose host starts with a character no host starts with (RFC 3986 §3.2.2): 400, where llhttp takes some; past its first character the host is not parsed (every target gets the same answer), where llhttp refuses some',
   connect: 'CONNECT: 501, no tunnel is opened here (RFC 9110 §9.3.6); llhttp hands the connection over as a tunnel',
   upgrade: 'Upgrade: ignored, the request is answered and the connection stays HTTP (RFC 9110 §7.8 MAY); llhttp stops at it',
   'te-in-1.0': 'Transfer-Encoding in an HTTP/1.0 request: 400 (RFC 9112 §6.1: its framing is faulty); llhttp reads it as chunked',
@@ -90,6 +90,7 @@ export const DIFFERENCES = {
   'te-and-length': 'Content-Length with any Transfer-Encoding: 400, which RFC 9112 §6.3 allows (MAY reject)',
   'length-digits': 'a Content-Length of more than 15 digits: 400 (RFC 9110 §8.6: prevent overflow); llhttp reads up to 2^64 - 1',
   'chunk-digits': 'a chunk size of more than 12 hex digits: 400 (RFC 9112 §7.1: prevent overflow); llhttp reads up to 16',
+  'connection-htab': 'a Connection option followed by HTAB (`close\\t`): the kit reads the option, as field values and lists are built with OWS, SP or HTAB (RFC 9110 §5.5, §5.6.1); llhttp takes it for another token and keeps the connection alive',
 } as const;
 export type Difference = keyof typeof DIFFERENCES;
 
@@ -113,16 +114,18 @@ export function explain(input: Buffer, kit: Verdict, llhttp: Verdict): Differenc
     const reason = BY_REASON[kit.why];
     if (reason) return reason;
     if (kit.why === 'invalid Content-Length' && /\r\nContent-Length:[ \t]*\d{16,}[ \t]*\r\n/i.test(text)) return 'length-digits';
-    if (/^\r(?!\n)/.test(text)) return 'bare-cr';
+    if (/^(?:\r\n)*\r(?!\n)/.test(text)) return 'bare-cr';
     if (kit.why === 'bare LF in request head') return 'bare-lf';
     if (kit.why === 'malformed request target' && /^[^ ]+ \*[^ ]/.test(requestLine)) return 'asterisk';
     if (kit.why === 'malformed request target' && /^[^ ]+ [A-Za-z]+:\/\/([/?#]| )/.test(requestLine)) return 'empty-host';
+    if (kit.why === 'malformed request target' && /^[^ ]+ [A-Za-z]+:\/\/[^\w\-.~%!$&'()*+,;=[/?# ]/.test(requestLine)) return 'absolute-host';
     if ((kit.why === 'malformed request line' || kit.why === 'malformed request target') && /[ \t]{2}|\t/.test(requestLine)) return 'spaces';
   }
   if (kit.kind === 'accept' && llhttp.kind === 'reject' && llhttp.why === 'HPE_INVALID_VERSION' && / HTTP\/1\.[2-9]$/.test(requestLine)) return 'minor-version';
   if (kit.kind === 'accept' && llhttp.kind === 'reject' && llhttp.why === 'HPE_INVALID_URL' && /^[A-Za-z]+:\/\//.test(kit.target)) return 'absolute-host';
   if (kit.kind === 'accept' && llhttp.kind === 'accept') {
     if (llhttp.upgrade && !kit.upgrade) return 'upgrade';
+    if (!kit.keepAlive && llhttp.keepAlive && /\r\nConnection:[^\r\n]*close\t/i.test(text)) return 'connection-htab';
     if (!kit.complete && /\r\n[0-9a-fA-F]{13,}/.test(text)) return 'chunk-digits';
     if (kit.next === null && llhttp.next !== null && text[kit.end!] === '\n') return 'bare-lf';
     if (kit.next === null && llhttp.next !== null && text[kit.end!] === '\r' && text[kit.end! + 1] !== '\n') return 'bare-cr';
@@ -158,8 +161,9 @@ const field = fc.oneof(
 );
 const chunkSize = fc.oneof({ weight: 6, arbitrary: fc.integer({ min: 0, max: 20 }) .map((size) => size.toString(16)) },
   { weight: 1, arbitrary: fc.constantFrom('ffffffffffffffffff', '1234567890abc', '-1', 'g', '5;ext=1', '5 ', ' 5') });
-const chunkedBody = fc.array(chunkSize, { maxLength: 3 }).map((sizes) =>
-  sizes.map((size) => `${size}\r\n${'x'.repeat(Math.max(0, Math.min(parseInt(size, 16) || 0, 40)))}\r\n`).join('') + '0\r\n\r\n');
+const trailer = fc.oneof({ weight: 6, arbitrary: fc.constant('') }, { weight: 1, arbitrary: fc.constantFrom('X-T: 1\r\n', 'X-T 1\r\n', ' folded\r\n') });
+const chunkedBody = fc.tuple(fc.array(chunkSize, { maxLength: 3 }), trailer).map(([sizes, fields]) =>
+  sizes.map((size) => `${size}\r\n${'x'.repeat(Math.max(0, Math.min(parseInt(size, 16) || 0, 40)))}\r\n`).join('') + `0\r\n${fields}\r\n`);
 const body = fc.oneof({ weight: 3, arbitrary: fc.constant('') }, { weight: 2, arbitrary: fc.string({ unit: anyByte, maxLength: 40 }) },
   { weight: 2, arbitrary: chunkedBody });
 const lineEnd = fc.oneof({ weight: 20, arbitrary: fc.constant('\r\n') }, { weight: 1, arbitrary: fc.constantFrom('\n', '\r', '\r\r\n') });

@@ -23,6 +23,8 @@ export interface ChaosOptions {
   durationMs: number;
   killEveryMs: number;
   concurrency: number;
+  /** Kept-alive connections (undici's pool) instead of one per request: a kill takes every one its victim held. */
+  keepAlive?: boolean;
 }
 
 export interface Kill {
@@ -113,7 +115,7 @@ export async function runChaos(options: ChaosOptions, clock: RecoveryClock): Pro
   try {
     const load = await runLoad({
       url: options.url, requests: Number.MAX_SAFE_INTEGER, concurrency: options.concurrency,
-      keepAlive: false, durationMs: options.durationMs, timeoutMs: 5000,
+      keepAlive: options.keepAlive ?? false, durationMs: options.durationMs, timeoutMs: 5000,
       onResponse: (slot) => {
         if (!responsesBySlot.has(slot)) responsesBySlot.set(slot, []);
         responsesBySlot.get(slot)!.push(Date.now());

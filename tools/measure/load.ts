@@ -5,7 +5,7 @@
  * connection, as ab sends them without -k (undici's `reset: true` sends `connection: close`, and the pool
  * opens a new connection for the next request); that is how you see the distribution of connections.
  * With keep-alive the pool keeps `concurrency` connections and every request rides one of them, which
- * shows that a model distributes connections, not requests. Responses are tallied by `x-worker`, so the
+ * shows that a model distributes connections, not requests. Responses are tallied by `x-slot`, so the
  * client's view of the distribution can be set beside the workers' own counts (by their `x-slot`). Latency goes into an HDR
  * histogram (hdr-histogram-js) in microseconds, so percentiles stay exact to 3 digits at any count.
  */

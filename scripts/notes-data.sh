@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# scripts/notes-data.sh [name...] — makes the raw output behind the figures in NOTES.md and notes/:
+# each file in notes/data/ starts with the command that made it. With names, only those (see the list
+# at the bottom); without, all of them, one after another (about half an hour on two cores). Needs ab,
+# wrk, perf and clinic's dependencies, `npm run build` first, and HANDOFF_REUSEPORT_NODE pointing at a
+# Node >= 22.12 for reuseport (.ci/run shows how to get one from npm).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+out=notes/data
+mkdir -p "$out"
+
+# record NAME COMMAND...: runs the command, writing "$ COMMAND" and then its output to notes/data/NAME.txt.
+record() {
+  local name=$1
+  shift
+  echo "notes-data: $name" >&2
+  { printf '$ %s\n' "$*"; bash -c "$*" 2>&1; } > "$out/$name.txt"
+}
+
+article_table() {
+  record article-table 'for run in 1 2 3 4 5; do node master.js --port 3000 & sleep 1; ab -q -n10000 -c100 http://127.0.0.1:3000/ | grep -E "per second|Failed"; kill -INT $!; wait; done'
+}
+
+backlog_zero() {
+  local overflows='nstat -az TcpExtListenOverflows | grep -o "[0-9]\+" | head -1'
+  record backlog-zero "for backlog in 0 511; do node master.js --port 3000 --backlog \$backlog & sleep 1; before=\$($overflows); ab -q -n10000 -c100 -s 5 http://127.0.0.1:3000/ 2>&1 | grep -E 'Complete|Failed|per second|timeout'; echo \"backlog \$backlog: \$(( \$($overflows) - before )) listen overflows (the host's counter)\"; kill -INT \$!; wait; done"
+}
+
+article_fds() {
+  record article-fds 'node bench/article/master.js --workers 1 --port 0 > /tmp/article.$$ & sleep 1; url=$(sed -n "s/.*\"url\":\"\([^\"]*\)\".*/\1/p" /tmp/article.$$); worker=$(sed -n "s/.*\"pids\":\[\([0-9]*\)\].*/\1/p" /tmp/article.$$); echo "fds before: $(ls /proc/$worker/fd | wc -l)"; ab -q -n 3000 -c 10 $url | grep "Complete requests"; echo "fds after: $(ls /proc/$worker/fd | wc -l)"; kill -INT %1; wait; rm -f /tmp/article.$$'
+}
+
+syscalls() {
+  record syscalls 'node master.js --workers 1 --port 3000 & master=$!; sleep 1; worker=$(pgrep -P $master node | head -1); strace -c -p $worker -o /tmp/strace.$$ & tracer=$!; sleep 0.5; ab -q -n4000 -c10 http://127.0.0.1:3000/ | grep "Complete requests"; kill -INT $tracer; wait $tracer; cat /tmp/strace.$$; rm -f /tmp/strace.$$; kill -INT $master; wait $master'
+}
+
+herd() {
+  record herd 'npm run -s herd'
+}
+
+one_worker() {
+  record one-worker 'npm run -s bench -- --workers 1 --targets shared --transports raw,socket -c 100 --keep-alive no -n 20000 --runs 3 --out .bench/one-worker'
+}
+
+flame() {
+  record flame-raw 'npm run -s profile -- flame --model shared --transport raw -n 20000 -c 50'
+  record flame-socket 'npm run -s profile -- flame --model shared --transport socket -n 20000 -c 50'
+  record flame-rr 'npm run -s profile -- flame --model rr -n 20000 -c 50'
+}
+
+restart() {
+  record restart-wrk 'node dist/scripts/restart-under-load.js --model all --transport raw,socket --client wrk'
+  record restart-ab 'node dist/scripts/restart-under-load.js --model shared --transport raw,socket --client ab-k,ab --runs 2'
+  record restart-closes 'node dist/scripts/restart-under-load.js --model shared --transport raw,socket --client wrk --restart-closes'
+}
+
+chaos() {
+  record chaos 'npm run -s chaos'
+}
+
+chaos_keep_alive() {
+  record chaos-keep-alive 'npm run -s chaos -- --keep-alive; npm run -s chaos -- --keep-alive --rebalance'
+}
+
+fuzz() {
+  record fuzz 'npm run -s fuzz -- --runs 1000000 --seed 42; npm run -s fuzz -- --runs 1000000 --seed 20261201'
+}
+
+move_cost() {
+  record move-cost 'node dist/scripts/move-cost.js --connections 4000 --runs 3'
+}
+
+long_lived() {
+  record long-lived 'npm run -s bench -- --scenario long-lived --out bench/long-lived'
+}
+
+all=(article_table backlog_zero article_fds syscalls herd one_worker flame restart chaos chaos_keep_alive fuzz move_cost long_lived)
+for name in "${@:-${all[@]}}"; do "${name//-/_}"; done
