@@ -57,17 +57,20 @@ export function planGives(holdings: readonly Holding[], aboveMeanPercent: number
 
 export class Rebalancer {
   private tokens: number;
-  private lastRefill = Date.now();
+  private lastRefill: number;
   private timer: NodeJS.Timeout | null = null;
-  /** Workers told to give that have not answered yet (their `given`s come first, then `counted` naming the give). */
-  private readonly waiting = new Set<WorkerProcess>();
-  /** Per worker, the slot each of its `give` orders (by seq) meant its connections for. */
-  private readonly targets = new WeakMap<WorkerProcess, Map<number, number>>();
+  /**
+   * Gives not answered yet, per worker: the slot each (by its seq) meant its connections for. A worker
+   * answers a give with its `given`s, then a `counted` that names the give; until every give is
+   * answered, the counts are not final, and nothing new is planned.
+   */
+  private readonly unanswered = new Map<WorkerProcess, Map<number, number>>();
 
   /** `holders`: the current worker of each slot that takes connections. */
-  constructor(private readonly holders: () => WorkerProcess[], private readonly mover: Mover,
-    private readonly settings: RebalanceSettings) {
+  constructor(private readonly holders: () => WorkerProcess[], private readonly mover: Pick<Mover, 'moving'>,
+    private readonly settings: RebalanceSettings, private readonly now: () => number = Date.now) {
     this.tokens = settings.movesPerSecond;
+    this.lastRefill = now();
   }
 
   start(): void {
@@ -81,31 +84,29 @@ export class Rebalancer {
 
   /** A worker exited: no answer will come from it. */
   removed(worker: WorkerProcess): void {
-    this.waiting.delete(worker);
+    this.unanswered.delete(worker);
   }
 
   /** The slot a give order (its seq) meant its connections for, or null if it was not ours. */
   target(worker: WorkerProcess, seq: number): number | null {
-    return this.targets.get(worker)?.get(seq) ?? null;
+    return this.unanswered.get(worker)?.get(seq) ?? null;
   }
 
-  private look(): void {
-    const now = Date.now();
+  /** One look: what start() does every REBALANCE_INTERVAL_MS. */
+  look(): void {
+    const now = this.now();
     this.tokens = Math.min(this.settings.movesPerSecond, this.tokens + ((now - this.lastRefill) / 1000) * this.settings.movesPerSecond);
     this.lastRefill = now;
-    if (this.waiting.size > 0 || this.mover.moving > 0) return;
+    if ([...this.unanswered.values()].some((gives) => gives.size > 0) || this.mover.moving > 0) return;
     const holders = this.holders();
     const plan = planGives(holders.map((worker) => ({ slot: worker.slot, open: worker.open })), this.settings.aboveMeanPercent,
       Math.floor(this.tokens));
     for (const give of plan) {
       const giver = holders.find((worker) => worker.slot === give.from)!;
-      const targets = this.targets.get(giver) ?? new Map<number, number>();
-      const seq = giver.send({ type: 'give', count: give.count, to: give.to }, null, () => {
-        this.waiting.delete(giver);
-        targets.delete(seq);
-      });
-      this.targets.set(giver, targets.set(seq, give.to));
-      this.waiting.add(giver);
+      const gives = this.unanswered.get(giver) ?? new Map<number, number>();
+      this.unanswered.set(giver, gives);
+      const seq = giver.send({ type: 'give', count: give.count, to: give.to }, null, () => gives.delete(seq));
+      gives.set(seq, give.to);
       this.tokens -= give.count;
     }
   }

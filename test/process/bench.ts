@@ -3,6 +3,7 @@
  * in-process and small. npm run bench runs the same code over the whole matrix.
  */
 import t from 'tap';
+import { withoutChildCoverage } from '../helpers/coverage';
 import { hasAb } from '../../tools/measure/ab';
 import { cellName, runCell } from '../../tools/measure/bench';
 import { perfProblem } from '../../tools/measure/herd';
@@ -10,6 +11,8 @@ import { startServer } from '../../tools/measure/server';
 import { findNginx } from '../../lib/os/nginx-process';
 import { MASTER } from '../../lib/os/paths';
 import { isRunning } from '../../lib/os/procfs';
+
+withoutChildCoverage();
 
 const REQUESTS = 400;
 const cell = { target: 'shared', transport: 'raw' as const, workers: 2, concurrency: 10, keepAlive: false };

@@ -20,17 +20,21 @@ const ARTIFACTS = path.join(ROOT, 'test-artifacts');
 
 /**
  * Chromium as this machine runs it: headless, no sandbox (root in CI), and none of the background
- * connections its closed network would refuse.
+ * connections its closed network would refuse. One for the whole file (a launch costs seconds of CPU);
+ * each test opens a context of its own and closes it.
  */
-async function browser(t: Test): Promise<Browser> {
-  const launched = await within(chromium.launch({
+let launched: Promise<Browser> | null = null;
+async function openPage(t: Test, viewport: { width: number; height: number }): Promise<Page> {
+  launched ??= within(chromium.launch({
     executablePath: CHROMIUM,
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
       '--disable-component-update', '--disable-sync'],
   }), STARTUP_MS, 'Chromium to start');
-  t.teardown(() => launched.close());
-  return launched;
+  const context = await (await launched).newContext({ viewport });
+  t.teardown(() => context.close());
+  return context.newPage();
 }
+t.teardown(async () => { if (launched) await (await launched).close(); });
 
 async function screenshot(page: Page, name: string): Promise<void> {
   mkdirSync(ARTIFACTS, { recursive: true });
@@ -42,7 +46,7 @@ t.test('the annotated master.ts: prose beside the code it explains, in Chromium'
   t.teardown(() => rmSync(out, { recursive: true, force: true }));
   const build = new RunningMaster(spawnAsUser(t, process.execPath, [compiled('scripts/docs'), '--out', out]));
   t.equal(await within(build.exited, EVENT_MS, 'npm run docs'), 0);
-  const page = await (await browser(t)).newPage({ viewport: { width: 1400, height: 900 } });
+  const page = await openPage(t, { width: 1400, height: 900 });
   await page.goto(`file://${path.join(out, 'master.html')}`);
   const first = page.locator('tr#section-1');
   const prose = first.locator('td.prose');
@@ -64,7 +68,7 @@ t.test('the annotated master.ts: prose beside the code it explains, in Chromium'
 t.test('the dashboard in Chromium: every worker\'s pid, the master\'s final numbers, a rolling restart', NEEDS_CHROMIUM, async (t) => {
   const N = 2000;
   const { master, port, pids, listening } = await startMaster(t, ['--workers', '4', '--dashboard', '0']);
-  const page = await (await browser(t)).newPage({ viewport: { width: 1200, height: 800 } });
+  const page = await openPage(t, { width: 1200, height: 800 });
   await page.goto(listening.dashboard!);
   const cell = (slot: number, name: string) => page.locator(`tr[data-slot="${slot}"] .${name}`);
   for (const [slot, pid] of pids.entries()) {
@@ -98,7 +102,7 @@ t.test('the dashboard in Chromium: every worker\'s pid, the master\'s final numb
 
 t.test('the dashboard while a burst of long-lived connections lands and --rebalance evens it out', NEEDS_CHROMIUM, async (t) => {
   const { master, port, listening } = await startMaster(t, ['--workers', '4', '--rebalance', '--dashboard', '0']);
-  const page = await (await browser(t)).newPage({ viewport: { width: 1400, height: 800 } });
+  const page = await openPage(t, { width: 1400, height: 800 });
   await page.goto(listening.dashboard!);
   const held = runHold({ url: new URL(`http://127.0.0.1:${port}/`), connections: 100, rate: 5, durationMs: 4000, slots: 4 });
   await page.waitForFunction(() => [...document.querySelectorAll('tr[data-slot] .open')].map((each) => each.textContent).join(' ') === '25 25 25 25',

@@ -5,9 +5,12 @@
 import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import t from 'tap';
+import { withoutChildCoverage } from '../helpers/coverage';
 import { load } from '../helpers/load';
 import { startMaster, workersOf } from '../helpers/master';
 import { EVENT_MS, within } from '../helpers/wait';
+
+withoutChildCoverage();
 
 const IDLE = 3000;
 const IDLE_TIMEOUT_MS = 3000;

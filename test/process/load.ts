@@ -3,9 +3,12 @@
  */
 import net from 'node:net';
 import t, { type Test } from 'tap';
+import { withoutChildCoverage } from '../helpers/coverage';
 import { compiled } from '../../lib/os/paths';
 import { RunningMaster, spawnAsUser, startMaster } from '../helpers/master';
 import { EVENT_MS, within } from '../helpers/wait';
+
+withoutChildCoverage();
 
 async function loadTool(t: Test, args: string[]): Promise<RunningMaster & { code: number | null }> {
   const run = new RunningMaster(spawnAsUser(t, process.execPath, [compiled('scripts/load'), ...args]));

@@ -3,6 +3,7 @@
  */
 import net from 'node:net';
 import t from 'tap';
+import { withoutChildCoverage } from '../helpers/coverage';
 import { NGINX_WORKERS } from '../../lib/models/nginx';
 import { findNginx, TEMP_DIR_PREFIX } from '../../lib/os/nginx-process';
 import { freePorts } from '../../lib/os/ports';
@@ -13,7 +14,9 @@ import { spawnMaster, startMaster, workersOf } from '../helpers/master';
 import { EVENT_MS, until, within } from '../helpers/wait';
 import { oneShot } from '../helpers/wire';
 
-const N = 10_000;
+withoutChildCoverage();
+
+const N = 4000;
 const NO_NGINX = { skip: findNginx() ? false : 'nginx is not installed (apt-get install nginx)' };
 
 /** The temporary directories a master's nginx was run from (named after the master's pid). */

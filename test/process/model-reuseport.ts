@@ -4,6 +4,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import t from 'tap';
+import { withoutChildCoverage } from '../helpers/coverage';
 import { hasReusePort } from '../../lib/models/reuseport';
 import { describeDistribution } from '../../lib/report/stats';
 import { load } from '../helpers/load';
@@ -11,7 +12,9 @@ import { assertAccounted, distributionRun } from '../helpers/distribution';
 import { modelNode, spawnMaster, startMaster } from '../helpers/master';
 import { EVENT_MS, within } from '../helpers/wait';
 
-const N = 10_000;
+withoutChildCoverage();
+
+const N = 4000;
 const node = modelNode('reuseport');
 const NEEDS_REUSEPORT = { skip: node ? false : 'needs Node >= 22.12' };
 

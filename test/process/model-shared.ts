@@ -6,7 +6,10 @@
  * like rr-free, each worker gets at least a quarter of an even share.
  */
 import t from 'tap';
+import { withoutChildCoverage } from '../helpers/coverage';
 import { assertAccounted, distributionRun } from '../helpers/distribution';
+
+withoutChildCoverage();
 
 const N = 4000;
 

@@ -8,8 +8,11 @@ import t, { type Test } from 'tap';
 import type { ReportEvent } from '../../lib/events';
 import { transportNames } from '../../lib/http/transports';
 import { runLoad } from '../../tools/measure/load';
+import { withoutChildCoverage } from '../helpers/coverage';
 import { modelNode, startMaster, workersOf, type RunningMaster } from '../helpers/master';
 import { EVENT_MS, STARTUP_MS, untilAsync, within } from '../helpers/wait';
+
+withoutChildCoverage();
 
 const CONCURRENCY = 50;
 /** The load goes on this long after the restart is done, so the new workers are seen serving too. */
@@ -31,10 +34,10 @@ function assertRestartedUnderLoad(t: Test, master: RunningMaster, oldPids: numbe
  * One model per way a slot keeps serving through its restart: the master holds the shared socket
  * (shared), a socket per slot (reuseport, nginx's upstream ports), accepts and hands over the control
  * channel (rr) or the handle pipe (rr-pipelined), and Node's cluster (cluster-rr, its drain handshake).
- * rr-free and cluster-none go through the same code as rr and shared. The order the supervisor promises
+ * rr and rr-free go through the same code as rr-pipelined, cluster-none as shared. The order the supervisor promises
  * is a unit test (test/unit/supervisor.ts).
  */
-for (const model of ['shared', 'rr', 'rr-pipelined', 'reuseport', 'nginx', 'cluster-rr']) {
+for (const model of ['shared', 'rr-pipelined', 'reuseport', 'nginx', 'cluster-rr']) {
   const node = modelNode(model);
   t.test(`--model ${model}: SIGHUP under load replaces every worker, 0 failed requests`, { skip: node ? false : 'needs Node >= 22.12' }, async (t) => {
     const { master, port, pids } = await startMaster(t, ['--model', model, '--workers', '4'], { node: node! });
@@ -105,7 +108,8 @@ function assertMovedEverything(t: Test, master: RunningMaster, report: ReportEve
   t.same(master.events.filter((event) => event.type === 'drain-timeout'), [], 'which went before their drain timeout');
 }
 
-for (const [model, transport] of [['shared', 'raw'], ['shared', 'socket'], ['rr-pipelined', 'raw'], ['cluster-rr', 'raw']] as const) {
+// Both transports move (test/process/moves.ts); here one model per way a connection reaches a worker.
+for (const [model, transport] of [['shared', 'raw'], ['rr-pipelined', 'raw'], ['cluster-rr', 'raw']] as const) {
   t.test(`--model ${model} --transport ${transport}: wrk's ${CONCURRENCY} kept-alive connections live through a rolling restart`,
     { skip: has('wrk') ? false : 'wrk is not installed' }, async (t) => {
       const { master, port, pids, listening } = await startMaster(t, ['--workers', '4', '--model', model, '--transport', transport, '--dashboard', '0']);

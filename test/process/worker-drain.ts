@@ -11,6 +11,7 @@ import t from 'tap';
 import { sendOverChannel, takeConnections } from '../../lib/binding/channel';
 import type { ClientHandle } from '../../lib/binding/internals';
 import { closeHandle } from '../../lib/binding/tcp';
+import { HandlePipeMaker, HandlePipeToWorker } from '../../lib/channel/handle-pipe';
 import { parseReport, type Report } from '../../lib/channel/messages';
 import { compiled } from '../../lib/os/paths';
 import { workerArgv } from '../../lib/worker/settings';
@@ -22,9 +23,15 @@ t.test('a connection sent after `stopped` and before `finish` is served, then `d
   t.teardown(() => collectCoverage(coverage));
   const env: NodeJS.ProcessEnv = { ...process.env, ...(coverage ? { NODE_V8_COVERAGE: coverage } : {}) };
   delete env.NODE_OPTIONS; // tap's loader is for the test process, not for a worker
+  // Every worker is born with its handle pipe at fd 4 (lib/channel/handle-pipe.ts): ours is the master's end.
+  const pipes = new HandlePipeMaker();
+  t.teardown(() => pipes.close());
+  const made = await pipes.make();
   const worker = fork(compiled('worker'), workerArgv({
     slot: 0, masterPid: process.pid, headTimeoutMs: 10_000, idleTimeoutMs: 5000, transport: 'raw', allowCrash: false,
-  }), { execArgv: [], env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  }), { execArgv: [], env, stdio: ['ignore', 'inherit', 'inherit', 'ipc', made.workerFd] });
+  made.release();
+  const pipe = new HandlePipeToWorker(made.pipe, () => {});
   const exited = new Promise<number | null>((resolve) => worker.once('exit', (code) => resolve(code)));
   t.teardown(() => void worker.kill('SIGKILL'));
 
@@ -46,6 +53,8 @@ t.test('a connection sent after `stopped` and before `finish` is served, then `d
   worker.send({ type: 'await-connections', seq: 1 });
   t.match(await saying('started'), { ack: 1 }, '`started` names the order it answers');
   worker.send({ type: 'drain', seq: 2 });
+  // As the master does (lib/supervisor/drain.ts): nothing more on the pipe; the worker waits for this FIN too.
+  pipe.end();
   const stopped = await saying('stopped');
   t.match(stopped, { ack: 2 });
 
@@ -75,4 +84,5 @@ t.test('a connection sent after `stopped` and before `finish` is served, then `d
   t.match(Buffer.concat(chunks).toString('latin1'), /^HTTP\/1\.1 200 OK\r\n[^]*\r\nx-slot: 0\r\n/i);
   worker.disconnect();
   t.equal(await within(exited, EVENT_MS, 'the worker to exit once the channel closed'), 0);
+  pipe.closeWhenRead();
 });

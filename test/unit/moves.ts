@@ -8,10 +8,10 @@
 import type { ChildProcess } from 'node:child_process';
 import t from 'tap';
 import type { ClientHandle } from '../../lib/binding/internals';
-import type { Moved } from '../../lib/channel/messages';
+import type { Moved, OrderBody, Report } from '../../lib/channel/messages';
 import type { MasterEvent } from '../../lib/events';
 import { Mover } from '../../lib/supervisor/mover';
-import { planGives } from '../../lib/supervisor/rebalancer';
+import { planGives, Rebalancer } from '../../lib/supervisor/rebalancer';
 import { Connections } from '../../lib/worker/connections';
 import { WorkerProcess } from '../../lib/supervisor/worker-process';
 import { FakeChild } from '../helpers/fake-child';
@@ -193,4 +193,73 @@ t.test('what a worker holds as the master sees it: its last report, and what it 
   for (let taken = 0; taken < 3; taken++) worker.tookConnection();
   worker.tookConnection(true);
   t.equal(worker.open, 15, 'and what it took after that report comes on top');
+});
+
+/** A slot's worker as the rebalancer sees it: what it holds, and the `give` orders it is sent. */
+class Holder {
+  readonly gives: Array<{ count: number; to: number; seq: number; answer(): void }> = [];
+  private seq = 0;
+  constructor(readonly slot: number, public open: number) {}
+  send(order: OrderBody, _handle: null, answered?: (report: Report) => void): number {
+    if (order.type !== 'give') throw new Error(`unexpected ${order.type}`);
+    const seq = ++this.seq;
+    this.gives.push({ count: order.count, to: order.to, seq, answer: () => answered?.({ type: 'counted', seq: 1, ack: seq, ...ZERO }) });
+    return seq;
+  }
+}
+const ZERO = { connections: 0, requests: 0, received: 0, given: 0, open: 0 };
+
+function rebalancer(open: number[], movesPerSecond = 1000) {
+  const holders = open.map((count, slot) => new Holder(slot, count));
+  const mover = { moving: 0 };
+  const clock = { ms: 1_000_000 };
+  const it = new Rebalancer(() => holders as unknown as WorkerProcess[], mover, { aboveMeanPercent: 5, movesPerSecond }, () => clock.ms);
+  const as = (holder: Holder) => holder as unknown as WorkerProcess;
+  return { it, holders, mover, clock, as };
+}
+
+t.test('the rebalancer asks the fullest to give to the emptiest, then waits for the answer before it looks again', async (t) => {
+  const { it, holders: [full, middle, empty], as } = rebalancer([90, 30, 0]);
+  it.look();
+  t.same(full!.gives.map(({ count, to }) => ({ count, to })), [{ count: 40, to: 2 }, { count: 10, to: 1 }], 'to fair shares, the largest deficit first');
+  t.same([middle!.gives.length, empty!.gives.length], [0, 0]);
+  t.equal(it.target(as(full!), full!.gives[0]!.seq), 2, 'the give names the slot its connections are for');
+  full!.open = 40;
+  it.look();
+  t.equal(full!.gives.length, 2, 'nothing new while a give is unanswered');
+  full!.gives[0]!.answer();
+  it.look();
+  t.equal(full!.gives.length, 2, 'nor while the other is');
+  full!.gives[1]!.answer();
+  it.look();
+  t.equal(full!.gives.length, 3, 'both answered: it looks again, and the counts still say 40 / 30 / 0');
+  t.equal(it.target(as(full!), full!.gives[0]!.seq), null, 'an answered give is forgotten');
+});
+
+t.test('the rebalancer: nothing while moves are on their way or within the bound; a dead giver is not waited for', async (t) => {
+  const even = rebalancer([100, 104, 98]);
+  even.it.look();
+  t.same(even.holders.map((holder) => holder.gives.length), [0, 0, 0], 'within 5% of the mean');
+  const moving = rebalancer([90, 0]);
+  moving.mover.moving = 1;
+  moving.it.look();
+  t.equal(moving.holders[0]!.gives.length, 0, 'a move still on its way: its receiver\'s count is not final');
+  moving.mover.moving = 0;
+  moving.it.look();
+  t.equal(moving.holders[0]!.gives.length, 1);
+  moving.it.removed(moving.as(moving.holders[0]!));
+  moving.it.look();
+  t.equal(moving.holders[0]!.gives.length, 2, 'the giver died: no answer is awaited from it');
+});
+
+t.test('the rebalancer spends at most --moves-per-second, refilled with time', async (t) => {
+  const { it, holders: [full], clock } = rebalancer([400, 0, 0, 0], 10);
+  it.look();
+  t.same(full!.gives.map(({ count }) => count), [10], 'ten, though 300 would even them out');
+  full!.gives[0]!.answer();
+  it.look();
+  t.equal(full!.gives.length, 1, 'the budget is spent');
+  clock.ms += 500;
+  it.look();
+  t.same(full!.gives.map(({ count }) => count), [10, 5], 'half a second later, half of it');
 });
