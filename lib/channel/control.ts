@@ -70,14 +70,19 @@ export class ControlToWorker {
 /** A report that answers an order, before the channel numbers it and names the order. */
 type Answer = ReportBody extends infer R ? R extends { ack?: number } ? Omit<R, 'ack'> : never : never;
 
+/** What a worker's end is made of: the `process` object of a forked child (a test passes a fake). */
+export interface MasterEnd extends ChannelEnd {
+  readonly connected: boolean;
+  on(event: 'message', listener: (raw: unknown, handle: unknown) => void): unknown;
+}
+
 /** A worker's end of the channel: orders in, reports out. */
 export class ControlToMaster {
   private seq = 0;
-  private readonly end = process as unknown as ChannelEnd;
 
   /** Every order goes to `onOrder`, with the handle that came with it (or undefined). */
-  constructor(onOrder: (order: Order, handle: unknown) => void) {
-    process.on('message', (raw: unknown, handle: unknown) => {
+  constructor(onOrder: (order: Order, handle: unknown) => void, private readonly end: MasterEnd = process as unknown as MasterEnd) {
+    end.on('message', (raw: unknown, handle: unknown) => {
       const order = parseOrder(raw);
       if (order) onOrder(order, handle);
     });
@@ -88,7 +93,7 @@ export class ControlToMaster {
    * 'disconnect' ends this process shortly.
    */
   tell(report: ReportBody, handle: ClientHandle | null = null, sent: SendCallback = ignore): void {
-    if (process.connected) sendOverChannel(this.end, { ...report, seq: this.nextSeq() }, handle, sent);
+    if (this.end.connected) sendOverChannel(this.end, { ...report, seq: this.nextSeq() }, handle, sent);
     else sent(new Error('channel closed'));
   }
 

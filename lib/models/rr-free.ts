@@ -38,8 +38,9 @@ export class FreeRoundRobinModel extends MasterAccepts {
   }
 
   protected override taken(worker: WorkerLink): void {
-    // Add to ready queue again (Node's words): it has nothing in flight now.
-    if (worker.takesConnections && this.inFlightTo(worker) === 0) this.free.push(worker);
+    // Add to ready queue again (Node's words): it had one connection in flight and has none now. One
+    // that no longer takes connections is passed over by choose().
+    this.free.push(worker);
   }
 
   protected override left(worker: WorkerLink): void {

@@ -77,9 +77,9 @@ export class FakeChild extends EventEmitter {
   }
 
   /** A report from the worker, numbered as its channel numbers them. */
-  report(message: Record<string, unknown>): void {
+  report(message: Record<string, unknown>, handle?: unknown): void {
     this.timeline.push(`${this.slot}/${this.pid} says ${message.type as string}`);
-    this.emit('message', { ...message, seq: ++this.seq });
+    this.emit('message', { ...message, seq: ++this.seq }, handle);
   }
 
   disconnect(): void {

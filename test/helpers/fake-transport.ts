@@ -11,6 +11,8 @@ export class FakeTransport implements Transport {
   receiver: TransportReceiver | null = null;
   /** Everything written, in order, as latin1. */
   written = '';
+  /** How many times write() was called. */
+  writes = 0;
   /** `end` was called: our FIN follows the bytes. */
   ended = false;
   /** `closeAfter` was called: closed once the bytes have gone, no FIN first. */
@@ -29,6 +31,7 @@ export class FakeTransport implements Transport {
   }
 
   write(bytes: Buffer): boolean {
+    this.writes++;
     this.written += bytes.toString('latin1');
     return !this.full;
   }

@@ -6,7 +6,7 @@
 import { EventEmitter } from 'node:events';
 import type { ChildProcess } from 'node:child_process';
 import t from 'tap';
-import { ControlToWorker } from '../../lib/channel/control';
+import { ControlToMaster, ControlToWorker, type MasterEnd } from '../../lib/channel/control';
 import { parseMoved, parseOrder, parseReport, type Report } from '../../lib/channel/messages';
 import { parseWorkerArgv, workerArgv } from '../../lib/worker/settings';
 
@@ -22,6 +22,9 @@ t.test('reports are checked before the master acts on them: the fields of their 
   t.same(parseReport({ type: 'drained', seq: 6, ack: 2, ...counts, x: 1 }), { type: 'drained', seq: 6, ack: 2, ...counts });
   const moved = { bytes: 'R0VUIC8=', deadline: 1764590000000, headStartedAt: 0, movedAt: 1764589999000, from: 2 };
   t.same(parseReport({ type: 'given', seq: 7, ack: 4, moved }), { type: 'given', seq: 7, ack: 4, moved });
+  const largest = { ...moved, bytes: 'A'.repeat(64 * 1024) };
+  t.same(parseReport({ type: 'given', seq: 7, ack: 4, moved: largest }), { type: 'given', seq: 7, ack: 4, moved: largest }, '64 KiB of base64 is the most');
+  t.notOk('ack' in parseReport({ type: 'counted', seq: 5, ...counts })!, 'an optional field left out stays out');
   for (const bad of [{ ...moved, bytes: 'not base64!' }, { ...moved, bytes: 'A'.repeat(70_000) }, { ...moved, deadline: 'soon' },
     { ...moved, deadline: Infinity }, { ...moved, headStartedAt: -1 }, { ...moved, from: 1.5 }, null, 'moved']) {
     t.equal(parseReport({ type: 'given', seq: 7, ack: 4, moved: bad }), null, `given with ${JSON.stringify(bad)?.slice(0, 40)}`);
@@ -74,8 +77,12 @@ class FakeChild extends EventEmitter {
     done(this.failing ? new Error('channel closed') : null);
     return true;
   }
+  disconnects = 0;
   disconnect(): void {
+    // child_process throws ERR_IPC_DISCONNECTED on a second disconnect() (lib/internal/child_process.js).
+    if (!this.connected) throw new Error('ERR_IPC_DISCONNECTED');
     this.connected = false;
+    this.disconnects++;
   }
   report(message: object, handle?: unknown): void {
     this.emit('message', message, handle);
@@ -101,6 +108,31 @@ t.test('the control channel numbers each order, and hands each answer to whoever
   t.equal(channel.connected, true);
   channel.disconnect();
   t.equal(channel.connected, false);
+  channel.disconnect();
+  t.equal(child.disconnects, 1, 'a second disconnect is a no-op, not a throw');
+});
+
+t.test('the worker\'s end: well-formed orders in, numbered reports out, answers naming their order', async (t) => {
+  const master = new FakeChild();
+  const orders: string[] = [];
+  const channel = new ControlToMaster((order, handle) => orders.push(`${order.type} ${order.seq} ${String(handle)}`), master as unknown as MasterEnd);
+  master.report({ type: 'await-connections', seq: 1 }, 'pipe');
+  master.report({ type: 'give', seq: 2, count: 1 });
+  master.report({ type: 'take', seq: 3 });
+  t.same(orders, ['await-connections 1 pipe', 'take 3 undefined'], 'a malformed order (give without `to`) is dropped');
+  const sent: Array<Error | null> = [];
+  channel.answer({ type: 'take', seq: 3 }, { type: 'taken' });
+  channel.tell({ type: 'counted', connections: 1, requests: 2, received: 0, given: 0, open: 1 }, null, (error) => sent.push(error));
+  t.equal(channel.nextSeq(), 3, 'reports and pipe messages share one count');
+  t.same(master.sent.map(({ message }) => message), [
+    { type: 'taken', ack: 3, seq: 1 },
+    { type: 'counted', connections: 1, requests: 2, received: 0, given: 0, open: 1, seq: 2 },
+  ]);
+  t.same(sent, [null]);
+  master.connected = false;
+  channel.tell({ type: 'stopped', ack: 9 }, null, (error) => sent.push(error));
+  t.equal(master.sent.length, 2, 'nothing sent on a closed channel');
+  t.equal(sent[1]?.message, 'channel closed', 'and the sender hears why');
 });
 
 t.test('an order that cannot be written: its sender hears it fail, and never hears an answer', async (t) => {

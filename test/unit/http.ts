@@ -98,6 +98,8 @@ t.test('Host: exactly one in HTTP/1.1, at most one in HTTP/1.0', async (t) => {
 t.test('body framing', async (t) => {
   t.same(head('POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n\r\n').head.body, { kind: 'length', length: 5 });
   t.same(head('POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 0\r\n\r\n').head.body, { kind: 'none' });
+  t.same(head('POST / HTTP/1.1\r\nHost: a\r\nContent-Length:   5\t \t\r\n\r\n').head.body, { kind: 'length', length: 5 },
+    'optional white space, SP and HTAB, however much of it, on both sides');
   t.equal(status('POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nContent-Length: 5\r\n\r\n'), 400,
     'two equal lengths: refused, as llhttp refuses them (RFC 9110 §8.6 allows either)');
   t.equal(status('POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5, 5\r\n\r\n'), 400);
@@ -137,6 +139,8 @@ t.test('every error says what was wrong', async (t) => {
     ['POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip\r\n\r\n', '400 chunked is not the final transfer coding'],
     ['POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip, chunked\r\n\r\n', '501 transfer coding not implemented'],
     ['POST / HTTP/1.1\r\nHost: a\r\nContent-Length: x\r\n\r\n', '400 invalid Content-Length'],
+    ['POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 1 2\r\n\r\n', '400 invalid Content-Length'],
+    ['FOO / HTTP/1.1\r\nHost: a\r\n\r\n', '501 method not implemented'],
   ];
   for (const [text, expected] of cases) t.equal(reason(text), expected, JSON.stringify(text.slice(0, 30)));
 });

@@ -9,6 +9,7 @@ import t from 'tap';
 import type { MasterAccepts } from '../../lib/models/master-accepts';
 import { RoundRobinModel } from '../../lib/models/rr';
 import { FreeRoundRobinModel } from '../../lib/models/rr-free';
+import { Rotation } from '../../lib/models/rotation';
 import { MAX_IN_FLIGHT, PipelinedRoundRobinModel } from '../../lib/models/rr-pipelined';
 import { clientHandle, FakeWorker, settings, type FakeHandle } from '../helpers/fakes';
 import { EVENT_MS, until } from '../helpers/wait';
@@ -28,6 +29,20 @@ function setup<M extends MasterAccepts>(create: (warnings: string[]) => M, worke
 const rr = (workers = 3) => setup((warnings) => new RoundRobinModel(settings(warnings)), workers);
 const free = (workers = 2) => setup((warnings) => new FreeRoundRobinModel(settings(warnings)), workers);
 const pipelined = (workers = 3) => setup((warnings) => new PipelinedRoundRobinModel(settings(warnings)), workers);
+
+t.test('rotation: a full turn that finds nobody leaves it where it was; removals keep its place', async (t) => {
+  const rotation = new Rotation<string>();
+  for (const name of ['a', 'b', 'c']) rotation.add(name);
+  t.equal(rotation.take(() => false), null);
+  t.equal(rotation.take(() => true), 'a', 'a whole turn tried: back where it started');
+  t.equal(rotation.remove('x'), false, 'not in it');
+  t.same(rotation.all, ['a', 'b', 'c'], 'and nothing removed');
+  t.equal(rotation.take(() => true), 'b');
+  t.equal(rotation.remove('c'), true, 'the next one removed, at the end');
+  t.equal(rotation.take(() => true), 'a', 'wraps to the start');
+  t.equal(rotation.remove('a'), true, 'one before where it stands');
+  t.equal(rotation.take(() => true), 'b');
+});
 
 t.test('rr: each worker is told to await connections, then gets them in strict rotation', async (t) => {
   const { all, handles } = rr();

@@ -139,6 +139,19 @@ t.test('mover: a named worker that takes nothing gets nothing; the one holding f
   t.same(workers.map((each) => each.pending.length), [0, 0, 0, 1], 'worker 3: fewer than 2, and 0 is the giver');
   it.route(as(workers[0]!), clientHandle('c1'), moved(), null);
   t.same(workers.map((each) => each.pending.length), [0, 0, 0, 2], 'still fewest, counting what is on its way to it');
+  it.route(as(workers[0]!), clientHandle('c2'), moved(), as(workers[2]!));
+  t.same(workers.map((each) => each.pending.length), [0, 0, 1, 2], 'a named worker that takes connections gets it, however many it holds');
+  it.route(as(workers[2]!), clientHandle('c3'), moved(), as(workers[2]!));
+  t.same(workers.map((each) => each.pending.length), [1, 0, 1, 2], 'never back to its giver, even when named: to the fewest');
+});
+
+t.test('mover: what is on its way to a worker counts as held by it', async (t) => {
+  const { it, workers, as } = mover(3);
+  workers[1]!.open = 4;
+  workers[2]!.open = 4;
+  it.route(as(workers[0]!), clientHandle('c0'), moved(), null);
+  it.route(as(workers[0]!), clientHandle('c1'), moved(), null);
+  t.same(workers.map((each) => each.pending.length), [0, 1, 1], 'a tie, then 4 + 1 on its way against 4');
 });
 
 t.test('mover: a receiver that dies before taking leaves the connection to another', async (t) => {
@@ -159,7 +172,7 @@ t.test('mover: with nobody to take it, the connection is closed and said so; at 
   const lost = clientHandle('c0');
   it.route(as(giver!), lost, moved(), null);
   t.equal((lost as FakeHandle).closed, true);
-  t.match(events, [{ type: 'move-failed', from: 0, fromPid: 100 }]);
+  t.same(events, [{ type: 'move-failed', from: 0, fromPid: 100, reason: 'no worker takes connections' }]);
   other!.takesConnections = true;
   const held = clientHandle('c1');
   it.route(as(giver!), held, moved(), as(other!));
@@ -179,6 +192,10 @@ t.test('the rebalancer\'s plan: nothing within the bound; else the fullest give 
   t.same(planGives([{ slot: 0, open: 2 }, { slot: 1, open: 0 }], 5, 10), [], 'one over the mean is within the bound of one connection');
   t.same(planGives([{ slot: 0, open: 50 }], 5, 10), [], 'one slot: nothing to even out');
   t.same(planGives([{ slot: 0, open: 130 }, { slot: 1, open: 70 }], 50, 100), [], 'a wider bound tolerates more');
+  t.same(planGives(burst, 5, 1), [{ from: 0, to: 3, count: 1 }], 'a budget of one is one move');
+  const unsorted = [{ slot: 0, open: 20 }, { slot: 1, open: 40 }, { slot: 2, open: 10 }, { slot: 3, open: 0 }];
+  t.same(planGives(unsorted, 5, 10), [{ from: 1, to: 3, count: 10 }], 'the largest surplus to the largest deficit, whatever the slot order');
+  t.same(planGives(unsorted, 5, 100), [{ from: 1, to: 3, count: 17 }, { from: 1, to: 2, count: 5 }, { from: 0, to: 2, count: 2 }]);
 });
 
 t.test('what a worker holds as the master sees it: its last report, and what it took since', async (t) => {

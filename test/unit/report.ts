@@ -4,7 +4,7 @@
  */
 import t from 'tap';
 import { UsageError } from '../../lib/errors';
-import { describeEvent, formatEvent, type MasterEvent, parseEvent } from '../../lib/events';
+import { describeEvent, formatEvent, isNews, type MasterEvent, parseEvent } from '../../lib/events';
 import { DEFAULT_BACKLOG, parseMasterArgs, USAGE } from '../../lib/master/cli';
 import { LiveView } from '../../lib/report/live';
 import { RateMeter } from '../../lib/report/rates';
@@ -166,10 +166,24 @@ t.test('what a person reads for each event', async (t) => {
     [{ type: 'drain-timeout', slot: 0, pid: 9, drainTimeoutMs: 300 }, 'slot 0: worker 9 did not drain in 300 ms; killing it'],
     [{ type: 'stopping', signal: 'SIGTERM', ready: true }, 'SIGTERM: draining the workers'],
     [{ type: 'stopping', signal: 'SIGINT', ready: false }, 'SIGINT before every worker was ready; stopping them'],
+    [{ type: 'retiring', slot: 2, pid: 9, to: 10 }, 'slot 2: worker 9 hands its live connections to worker 10'],
+    [{ type: 'moved', from: 0, to: 3, fromPid: 8, toPid: 9, bytes: 17 }, 'slot 0 → slot 3: a live connection moved, carrying 17 bytes'],
+    [{ type: 'move-failed', from: 1, fromPid: 9, reason: 'no worker takes connections' },
+      'slot 1: a connection worker 9 gave back could not move (no worker takes connections); closed'],
     [{ type: 'warning', message: 'careful' }, 'careful'],
     [{ type: 'error', code: 'EADDRINUSE', message: 'port 1 on 127.0.0.1 is already in use' }, 'port 1 on 127.0.0.1 is already in use'],
   ];
   for (const [event, sentence] of cases) t.equal(describeEvent(event), sentence, event.type);
+});
+
+t.test('news: what a person hears of as it happens', async (t) => {
+  t.equal(isNews({ type: 'worker-ready', slot: 1, pid: 9 }), true);
+  t.equal(isNews({ type: 'worker-exited', slot: 1, pid: 9, code: null, signal: 'SIGKILL', restartInMs: 0, livedMs: 5 }), true,
+    'a worker that died and is replaced');
+  t.equal(isNews({ type: 'worker-exited', slot: 1, pid: 9, code: 0, signal: null, restartInMs: null, livedMs: 5 }), false,
+    'a worker that exited because it was told to');
+  t.equal(isNews({ type: 'moved', from: 0, to: 1, fromPid: 8, toPid: 9, bytes: 0 }), false, 'each move is counted, not told');
+  t.equal(isNews({ type: 'move-failed', from: 1, fromPid: 9, reason: 'x' }), true);
 });
 
 const DEFAULTS = {

@@ -7,7 +7,9 @@
 import t from 'tap';
 import type { Moved } from '../../lib/channel/messages';
 import { MOVE_COOLDOWN_MS } from '../../lib/http/connection';
+import { Deadlines } from '../../lib/http/deadlines';
 import { CrashRequestedError, Responder, type ResponderOptions } from '../../lib/http/responder';
+import { EVENT_MS, until } from '../helpers/wait';
 import { FakeClock, FakeTransport } from '../helpers/fake-transport';
 
 const HEAD_TIMEOUT_MS = 1000;
@@ -101,6 +103,7 @@ t.test('a request split at every byte is answered once, when its head is complet
   }
   transport.send(GET.slice(-1));
   t.equal(transport.take(), ok());
+  t.equal(transport.writes, 1, 'one write: none for the reads that completed nothing');
 });
 
 t.test('a request body is stepped over, never read as a request, however it arrives', async (t) => {
@@ -253,6 +256,35 @@ t.test('drain: each request from now on is answered with connection: close; an i
   t.ok(idle.transport.closed, 'closed at the timeout every answer announced');
 });
 
+t.test('a request that asks to close but has a body still coming: FIN and read-and-drop, not a quick close', async (t) => {
+  const { transport } = setup();
+  transport.send('POST / HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: 5\r\n\r\n');
+  t.equal(transport.take(), ok('close'));
+  t.ok(transport.ended, 'closing with the body unread would reset the connection (RST) under the answer');
+  t.notOk(transport.closedAfterWrite);
+});
+
+t.test('a written that comes while nothing was blocked moves no deadline', async (t) => {
+  const { transport, wait } = setup();
+  transport.send('GET / HTTP/1.1\r\nHo');
+  wait(HEAD_TIMEOUT_MS - 1);
+  transport.drainQueue();
+  wait(1);
+  t.match(transport.take(), /^HTTP\/1\.1 408 /, 'still the head deadline');
+});
+
+t.test('an error while blocked lingers for LINGER_MS once its answer is out, not for the idle timeout', async (t) => {
+  const { transport, wait } = setup();
+  transport.full = true;
+  transport.send(GET);
+  transport.send('BAD\r\n\r\n');
+  transport.drainQueue();
+  wait(LINGER_MS - 1);
+  t.notOk(transport.closed, 'still reading and dropping');
+  wait(1);
+  t.ok(transport.closed);
+});
+
 t.test('the client\'s FIN: a half-sent head is dropped, nothing is answered', async (t) => {
   const { transport } = setup();
   transport.send('GET / HTTP/1.1\r\nHo');
@@ -261,11 +293,26 @@ t.test('the client\'s FIN: a half-sent head is dropped, nothing is answered', as
   t.equal(transport.written, '');
 });
 
+t.test('deadlines: one timer per worker, ticking ten times per shortest timeout', async (t) => {
+  const observer = { requestServed() {}, connectionClosed() {}, connectionGiven() {} };
+  t.equal(new Responder({ slot: 0, headTimeoutMs: 1000, idleTimeoutMs: 3000 }, observer).deadlines.tickMs, 100, 'the head timeout is the shorter');
+  t.equal(new Deadlines(5).tickMs, 1, 'never below a millisecond');
+  const deadlines = new Deadlines(20);
+  let fired = 0;
+  const entry = { deadline: Date.now(), onDeadline: () => void fired++ };
+  deadlines.watch(entry);
+  await until(() => fired > 0, EVENT_MS, 'the timer to find the passed deadline');
+  deadlines.unwatch(entry);
+  t.ok(fired > 0, 'the interval runs by itself: no one called tick()');
+});
+
 t.test('GET /crash throws only with --allow-crash', async (t) => {
   const plain = setup();
   plain.transport.send('GET /crash HTTP/1.1\r\nHost: x\r\n\r\n');
   t.equal(plain.transport.take(), ok());
   const crashing = setup({ allowCrash: true });
+  crashing.transport.send(GET);
+  t.equal(crashing.transport.take(), ok(), 'any other target is served as usual');
   t.throws(() => crashing.transport.send('GET /crash HTTP/1.1\r\nHost: x\r\n\r\n'), { constructor: CrashRequestedError, message: 'GET /crash (--allow-crash)' });
 });
 
@@ -333,6 +380,30 @@ t.test('retiring: a connection whose answer is queued leaves once it has gone', 
   t.same(carried(), []);
   transport.drainQueue();
   t.equal(carried().length, 1, 'left as soon as its answer was written');
+});
+
+t.test('moving: one that cannot be let go now is simply not moved, and stays kept alive', async (t) => {
+  const { transport, connection, carried } = setup();
+  transport.send(GET);
+  transport.take();
+  transport.refuseRelease = true;
+  t.equal(connection.moveIfIdle(), false);
+  transport.send(GET);
+  t.equal(transport.take(), ok(), 'no connection: close: a move that did not happen changes nothing');
+  t.same(carried(), []);
+});
+
+t.test('retiring: a request read while the answer before it was queued is answered here if the connection cannot leave', async (t) => {
+  const { transport, connection, carried } = setup();
+  transport.full = true;
+  transport.send(GET);
+  connection.moveAtBoundary();
+  transport.send(GET);
+  t.equal(transport.take(), ok(), 'the second request is held at the boundary, for whoever serves next');
+  transport.refuseRelease = true;
+  transport.drainQueue();
+  t.same(carried(), []);
+  t.equal(transport.take(), ok('close'), 'then answered here, as a drain answers');
 });
 
 t.test('retiring: one that cannot be let go (net.Socket still writing) stays, and closes after its next answer', async (t) => {

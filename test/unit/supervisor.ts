@@ -100,7 +100,7 @@ t.test('a worker that keeps dying young by itself is replaced after the crash-lo
 });
 
 t.test('drain is a handshake: drain, stopped, finish naming it, drained, then the channel closes', async (t) => {
-  const { supervisor, spawner } = setup(1);
+  const { supervisor, spawner, of } = setup(1);
   await supervisor.start();
   const child = spawner.in(0)[0]!;
   await supervisor.drain(supervisor.current(0));
@@ -109,6 +109,81 @@ t.test('drain is a handshake: drain, stopped, finish naming it, drained, then th
   ]);
   t.same(child.orders.at(-1), { type: 'finish', seq: 3, ack: 2 }, '`finish` answers `stopped` (its seq 2)');
   t.match(supervisor.counts()[0], { connections: 3, requests: 5 }, 'the final counts came with `drained`');
+  t.same(of('worker-exited').map((event) => event.restartInMs), [null], 'a worker told to drain is not replaced');
+});
+
+t.test('a second drain of the same worker waits for the first; the worker is told once', async (t) => {
+  const { supervisor, spawner } = setup(1);
+  await supervisor.start();
+  const worker = supervisor.current(0);
+  await Promise.all([supervisor.drain(worker), supervisor.drain(worker)]);
+  t.same(spawner.in(0)[0]!.orders.map((order) => order.type), ['await-connections', 'drain', 'finish']);
+});
+
+t.test('a worker that dies before it was ever ready is replaced, and start goes on with the replacement', async (t) => {
+  const { supervisor, spawner, of } = setup(1, (_slot, nth) => (nth === 0 ? { start: 'never' } : {}));
+  const started = supervisor.start();
+  await until(() => spawner.in(0).length === 1, EVENT_MS, 'the first worker to be forked');
+  spawner.in(0)[0]!.exit(1, null);
+  await started;
+  t.same(of('worker-exited').map((event) => event.restartInMs !== null), [true]);
+  t.equal(supervisor.current(0).pid, spawner.in(0)[1]!.pid);
+  await supervisor.killAll();
+});
+
+t.test('a fork that fails: start rejects with its error; later, a warning, and the slot waits', async (t) => {
+  const { supervisor, spawner, of } = setup(2);
+  const spawn = spawner.spawn.bind(spawner);
+  spawner.spawn = (argv) => (argv[argv.indexOf('--slot') + 1] === '1' ? Promise.reject(new Error('EAGAIN: fork')) : spawn(argv));
+  await t.rejects(supervisor.start(), { message: 'EAGAIN: fork' });
+  const again = setup(1);
+  await again.supervisor.start();
+  const fork = again.spawner.spawn.bind(again.spawner);
+  again.spawner.spawn = () => Promise.reject(new Error('EAGAIN: fork'));
+  again.spawner.in(0)[0]!.kill('SIGKILL');
+  await until(() => again.of('warning').length === 1, EVENT_MS, 'the warning');
+  t.same(again.of('warning'), [{ type: 'warning', message: 'could not fork a worker: EAGAIN: fork' }]);
+  again.spawner.spawn = fork;
+  await again.supervisor.killAll();
+  await supervisor.killAll();
+  t.same(of('warning'), []);
+});
+
+t.test('stop while a worker is being forked: the new one never joins, and no replacement is forked after a stop', async (t) => {
+  const { supervisor, spawner, events } = setup(2);
+  await supervisor.start();
+  const spawn = spawner.spawn.bind(spawner);
+  let stopped: Promise<unknown> | null = null;
+  spawner.spawn = (argv) => {
+    const forked = spawn(argv);
+    stopped = supervisor.stop();
+    return forked;
+  };
+  spawner.in(1)[0]!.kill('SIGKILL');
+  await until(() => stopped !== null, EVENT_MS, 'the replacement to be forked');
+  await stopped;
+  const late = spawner.in(1)[1]!;
+  t.equal(late.signalCode, 'SIGKILL', 'forked during the stop: killed at once');
+  t.notOk(supervisor.pids().includes(late.pid), 'never the slot\'s worker');
+  t.notOk(events.some((event) => event.type === 'worker-ready'));
+});
+
+t.test('a worker that dies just before a stop is not replaced after it', async (t) => {
+  const { supervisor, spawner, of } = setup(1);
+  await supervisor.start();
+  let stopped: Promise<unknown> | null = null;
+  const emit = supervisor.emit.bind(supervisor);
+  supervisor.emit = (event) => {
+    emit(event);
+    if (event.type === 'worker-exited') stopped = supervisor.stop();
+  };
+  spawner.in(0)[0]!.kill('SIGKILL');
+  await until(() => stopped !== null, EVENT_MS, 'the worker\'s exit');
+  await stopped;
+  t.equal(of('worker-exited')[0]!.restartInMs, 0, 'its replacement was due at once');
+  // The replacement's timer (0 ms, set before this one) has fired by the time this one does.
+  await new Promise((resolve) => setTimeout(resolve, 0));
+  t.equal(spawner.in(0).length, 1, 'and never forked: the master is stopping');
 });
 
 t.test('a worker that does not drain in time is killed at the deadline, and says so', async (t) => {
@@ -131,17 +206,31 @@ t.test('a rolling restart: in every slot the replacement serves before its prede
       `slot ${slot}: the old worker is gone before the next slot's replacement is forked`);
   }
   t.match(of('restart-step').map((step) => step.slot), [0, 1, 2]);
+  t.same(of('retiring').map(({ slot, pid, to }) => [slot, pid, to]),
+    [0, 1, 2].map((slot) => [slot, spawner.in(slot)[0]!.pid, spawner.in(slot)[1]!.pid]), 'each old worker hands its connections to its successor');
   t.same(of('restart-done')[0]!.pids, supervisor.pids());
   t.same(of('worker-exited').map((event) => event.restartInMs), [null, null, null], 'a drained worker is not replaced again');
   t.same(of('worker-ready'), [], 'replacements in a restart are announced by the restart steps');
 });
 
 t.test('--restart-closes: the old workers drain instead of retiring', async (t) => {
-  const { supervisor, spawner } = setup(2, undefined, 5000, true);
+  const { supervisor, spawner, of } = setup(2, undefined, 5000, true);
   await supervisor.start();
   t.equal(await supervisor.restart(), true);
   t.same(spawner.children.slice(0, 2).map((child) => child.orders.at(-2)!.type), ['drain', 'drain']);
   t.notOk(spawner.children.some((child) => child.orders.some((order) => order.type === 'retire')));
+  t.same(of('retiring'), [], 'nothing is handed on');
+});
+
+t.test('one rolling restart at a time; the next may follow once it is done', async (t) => {
+  const { supervisor, spawner } = setup(1);
+  await supervisor.start();
+  const first = supervisor.restart();
+  t.equal(await supervisor.restart(), false, 'refused while one runs');
+  t.equal(await first, true);
+  t.equal(await supervisor.restart(), true, 'and the next one runs');
+  t.equal(spawner.in(0).length, 3);
+  await supervisor.killAll();
 });
 
 t.test('a replacement that dies before it serves ends the restart; the old worker keeps its slot, undrained', async (t) => {
@@ -171,10 +260,32 @@ t.test('stop drains every worker, an old one still draining from a restart too, 
   t.ok(spawner.closed);
 });
 
+t.test('a connection a worker gives back goes, through the mover, to a worker that takes connections', async (t) => {
+  const { supervisor, spawner, of } = setup(2);
+  await supervisor.start();
+  const [giver, other] = [spawner.in(0)[0]!, spawner.in(1)[0]!];
+  const moved = { bytes: '', deadline: 1, headStartedAt: 0, movedAt: 1, from: 0 };
+  // A TCP handle as asClientHandle (lib/binding/channel.ts) recognises one.
+  const tcp = { listen() {}, getsockname() {}, close() {} };
+  giver.report({ type: 'given', ack: 1, moved }, tcp);
+  giver.report({ type: 'given', ack: 1, moved }, { not: 'a handle' });
+  t.same(other.pipe.sent.length, 1, 'its own slot is the giver\'s: to the other worker, once; what is no handle is dropped');
+  t.same(giver.pipe.sent.length, 0);
+  t.same(of('move-failed'), []);
+  await supervisor.killAll();
+});
+
 t.test('killAll closes every channel; the workers exit', async (t) => {
   const { supervisor, spawner } = setup(2);
   await supervisor.start();
   await supervisor.killAll();
   t.same(spawner.children.map((child) => child.exitCode), [0, 0], 'each exited when its channel closed');
   t.equal(await supervisor.restart(), false, 'no restart after a stop');
+});
+
+t.test('killAll: a worker that does not exit when its channel closes is killed a second later', async (t) => {
+  const { supervisor, spawner } = setup(2, (slot) => (slot === 1 ? { drain: 'hang' } : {}));
+  await supervisor.start();
+  await supervisor.killAll();
+  t.same(spawner.children.map((child) => [child.exitCode, child.signalCode]), [[0, null], [null, 'SIGKILL']]);
 });

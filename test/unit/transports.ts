@@ -87,6 +87,7 @@ t.test('raw: a failed write closes the connection, once', async (t) => {
   t.equal(transport.write(Buffer.from('a')), false);
   t.same(stream.calls.slice(-1), ['close']);
   t.equal(transport.write(Buffer.from('b')), false, 'nothing is written to a closed connection');
+  t.same(stream.calls, ['read', 'write a', 'close']);
   t.same(heard, ['closed']);
   stream.nextWrite = QUEUED;
   const { owner, heard: later } = raw();
@@ -117,6 +118,52 @@ t.test('raw: our FIN before theirs: the connection lingers, reading, until the p
   t.same(heard, ['bytes late', 'end', 'closed']);
   transport.end(Buffer.from('again'));
   t.equal(stream.calls.filter((call) => call === 'shutdown').length, 1, 'one FIN only');
+  t.notOk(stream.calls.includes('write again'), 'nothing written after our FIN');
+});
+
+t.test('raw: the peer\'s FIN while ours is still on its way: close only when ours is out', async (t) => {
+  const { stream, transport, heard, owner } = raw();
+  transport.end(Buffer.alloc(0));
+  owner().onEnd(UV_EOF);
+  t.notOk(stream.calls.includes('close'), 'our shutdown request has not completed');
+  t.same(heard, ['end']);
+  owner().afterShutdown(0);
+  t.same(stream.calls, ['read', 'shutdown', 'close']);
+  const failed = raw();
+  failed.transport.end(Buffer.alloc(0));
+  failed.owner().afterShutdown(ENOTCONN);
+  t.same(failed.stream.calls, ['read', 'shutdown', 'close'], 'a shutdown that fails on its way closes');
+});
+
+t.test('raw: pause and resume reach the handle while it is open', async (t) => {
+  const { stream, transport } = raw();
+  transport.pause();
+  transport.resume();
+  t.same(stream.calls, ['read', 'pause', 'resume']);
+});
+
+t.test('raw: release stops reading and hands the handle over, unless anything is under way', async (t) => {
+  const idle = raw();
+  idle.transport.write(Buffer.from('a'));
+  const handle = idle.transport.release();
+  t.ok(handle, 'an idle connection is given');
+  t.same(idle.stream.calls, ['read', 'write a', 'pause'], 'stopped reading, not closed: the handle lives on elsewhere');
+  t.equal(idle.transport.write(Buffer.from('b')), false, 'quiet afterwards');
+  idle.transport.close();
+  idle.owner().onEnd(UV_EOF);
+  t.same(idle.stream.calls, ['read', 'write a', 'pause']);
+  t.same(idle.heard, [], 'the responder hears nothing more of it');
+  const queued = raw();
+  queued.stream.nextWrite = QUEUED;
+  queued.transport.write(Buffer.from('a'));
+  t.equal(queued.transport.release(), null, 'bytes still queued');
+  const ended = raw();
+  ended.transport.end(Buffer.alloc(0));
+  t.equal(ended.transport.release(), null, 'our FIN sent');
+  const closed = raw();
+  closed.transport.close();
+  t.equal(closed.transport.release(), null, 'closed');
+  t.same([queued, ended, closed].map((one) => one.stream.calls.includes('pause')), [false, false, false]);
 });
 
 t.test('raw: a shutdown the kernel refuses (the peer is gone) closes; a broken read closes', async (t) => {
@@ -212,6 +259,36 @@ t.test('socket: each call is net.Socket\'s own, and its events reach the respond
   socket.emit('end');
   socket.emit('error', new Error('reset'));
   transport.close();
+  t.same(socket.calls.at(-1), 'destroy');
   socket.emit('close');
   t.same(heard.heard, ['bytes x', 'written', 'end', 'closed'], 'an error is no crash; close is heard once');
+});
+
+/** What release() looks at: net.Socket's state, and the handle inside it (lib/binding/channel.ts takes it). */
+class ReleasableSocket extends FakeSocket {
+  destroyed = false;
+  writableEnded = false;
+  writableLength = 0;
+  readableLength = 0;
+  readonly tcp = { readStopped: false, readStop(): void { this.readStopped = true; } };
+  _handle: object | null = this.tcp;
+}
+
+t.test('socket: release takes the handle out of an idle socket, and the socket goes quiet', async (t) => {
+  const socket = new ReleasableSocket();
+  const transport = new SocketTransport(socket as unknown as net.Socket);
+  const heard = receiver();
+  transport.start(heard);
+  t.equal(transport.release(), socket.tcp, 'the handle itself');
+  t.ok(socket.tcp.readStopped, 'not reading: the next bytes wait in the kernel for the next owner');
+  t.equal(socket._handle, null, 'the socket no longer owns it, so destroying it closes nothing');
+  t.same(socket.calls, ['destroy']);
+  t.same(heard.heard, [], 'the socket\'s close is not the connection\'s');
+  for (const busy of ['destroyed', 'writableEnded', 'writableLength', 'readableLength'] as const) {
+    const held = new ReleasableSocket();
+    if (busy === 'destroyed' || busy === 'writableEnded') held[busy] = true;
+    else held[busy] = 1;
+    t.equal(new SocketTransport(held as unknown as net.Socket).release(), null, busy);
+    t.equal(held._handle, held.tcp, `${busy}: the socket keeps its handle`);
+  }
 });
