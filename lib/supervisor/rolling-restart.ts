@@ -50,7 +50,10 @@ export class RollingRestart {
     if (!replacement) return false;
     if (!(await replacement.serving)) {
       this.slots.emit({ type: 'restart-abandoned', slot, pid: replacement.pid });
+      // The old worker keeps its slot; if it died meanwhile, nothing else will fill the slot: its exit
+      // was not replaced, since a replacement held the slot then.
       if (!old.exited) this.slots.restore(slot, old);
+      else this.slots.replace(slot).catch((error: Error) => this.slots.emit({ type: 'warning', message: `could not fork a worker: ${error.message}` }));
       return false;
     }
     this.slots.emit({ type: 'restart-step', slot, pid: replacement.pid, draining: old.pid });

@@ -11,12 +11,13 @@ import type { ClientHandle } from '../../lib/binding/internals';
 import type { Moved, OrderBody, Report } from '../../lib/channel/messages';
 import type { MasterEvent } from '../../lib/events';
 import { Mover } from '../../lib/supervisor/mover';
-import { planGives, Rebalancer } from '../../lib/supervisor/rebalancer';
+import { planGives, REBALANCE_INTERVAL_MS, Rebalancer } from '../../lib/supervisor/rebalancer';
 import { Connections } from '../../lib/worker/connections';
 import { WorkerProcess } from '../../lib/supervisor/worker-process';
 import { FakeChild } from '../helpers/fake-child';
 import { clientHandle, nameOf, type FakeHandle } from '../helpers/fakes';
 import { FakeTransport } from '../helpers/fake-transport';
+import { EVENT_MS, until } from '../helpers/wait';
 
 const GET = 'GET / HTTP/1.1\r\nHost: x\r\n\r\n';
 const SETTINGS = { slot: 3, masterPid: 1, headTimeoutMs: 1000, idleTimeoutMs: 60_000, transport: 'raw' as const, allowCrash: false };
@@ -147,11 +148,10 @@ t.test('mover: a named worker that takes nothing gets nothing; the one holding f
 
 t.test('mover: what is on its way to a worker counts as held by it', async (t) => {
   const { it, workers, as } = mover(3);
-  workers[1]!.open = 4;
-  workers[2]!.open = 4;
-  it.route(as(workers[0]!), clientHandle('c0'), moved(), null);
-  it.route(as(workers[0]!), clientHandle('c1'), moved(), null);
-  t.same(workers.map((each) => each.pending.length), [0, 1, 1], 'a tie, then 4 + 1 on its way against 4');
+  workers[1]!.open = 5;
+  workers[2]!.open = 3;
+  for (const name of ['c0', 'c1', 'c2']) it.route(as(workers[0]!), clientHandle(name), moved(), null);
+  t.same(workers.map((each) => each.pending.length), [0, 1, 2], '3, 3 + 1, then 3 + 2 against 5: a tie goes to the first');
 });
 
 t.test('mover: a receiver that dies before taking leaves the connection to another', async (t) => {
@@ -267,6 +267,16 @@ t.test('the rebalancer: nothing while moves are on their way or within the bound
   moving.it.removed(moving.as(moving.holders[0]!));
   moving.it.look();
   t.equal(moving.holders[0]!.gives.length, 2, 'the giver died: no answer is awaited from it');
+});
+
+t.test('the rebalancer looks by itself every REBALANCE_INTERVAL_MS once started, and not after stop', async (t) => {
+  const { it, holders: [full] } = rebalancer([90, 0]);
+  it.start();
+  await until(() => full!.gives.length === 1, EVENT_MS, 'the first look');
+  it.stop();
+  full!.gives[0]!.answer();
+  await new Promise((resolve) => setTimeout(resolve, 2 * REBALANCE_INTERVAL_MS));
+  t.equal(full!.gives.length, 1, 'two intervals after stop, no second look');
 });
 
 t.test('the rebalancer spends at most --moves-per-second, refilled with time', async (t) => {

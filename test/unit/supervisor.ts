@@ -275,6 +275,40 @@ t.test('a connection a worker gives back goes, through the mover, to a worker th
   await supervisor.killAll();
 });
 
+t.test('a given connection goes to no worker that is draining; with nobody to take it, it is closed and said so', async (t) => {
+  const { supervisor, spawner, of } = setup(3, (slot) => (slot === 1 ? { drain: 'hang' } : {}), 100);
+  await supervisor.start();
+  const draining = supervisor.drain(supervisor.current(1));
+  const moved = { bytes: '', deadline: 1, headStartedAt: 0, movedAt: 1, from: 0 };
+  const tcp = () => ({ closed: false, listen() {}, getsockname() {}, close() { this.closed = true; } });
+  spawner.in(0)[0]!.report({ type: 'given', ack: 1, moved }, tcp());
+  t.same([1, 2].map((slot) => spawner.in(slot)[0]!.pipe.sent.length), [0, 1], 'not to slot 1, which drains');
+  await draining;
+  const stopped = supervisor.drain(supervisor.current(2));
+  const lost = tcp();
+  spawner.in(0)[0]!.report({ type: 'given', ack: 1, moved }, lost);
+  await stopped;
+  t.ok(lost.closed, 'closed by the master');
+  t.match(of('move-failed'), [{ from: 0, reason: 'no worker takes connections' }]);
+  await supervisor.killAll();
+});
+
+t.test('a replacement that fails after its predecessor died too: the slot gets a fresh worker', async (t) => {
+  const { supervisor, spawner, of } = setup(1, (_slot, nth) => (nth === 1 ? { start: 'never' } : {}));
+  await supervisor.start();
+  const restarted = supervisor.restart();
+  await until(() => spawner.in(0).length === 2, EVENT_MS, 'the replacement to be forked');
+  const [old, doomed] = spawner.in(0);
+  old!.kill('SIGKILL');
+  await until(() => of('worker-exited').length === 1, EVENT_MS, 'the old worker\'s exit to be handled');
+  t.equal(of('worker-exited')[0]!.restartInMs, null, 'not replaced by itself: a replacement held the slot');
+  doomed!.exit(1, null);
+  t.equal(await restarted, false);
+  await until(() => spawner.in(0).length === 3 && supervisor.current(0).ready, EVENT_MS, 'a fresh worker in the slot');
+  t.equal(supervisor.current(0).pid, spawner.in(0)[2]!.pid);
+  await supervisor.killAll();
+});
+
 t.test('killAll closes every channel; the workers exit', async (t) => {
   const { supervisor, spawner } = setup(2);
   await supervisor.start();

@@ -135,6 +135,13 @@ t.test('raw: the peer\'s FIN while ours is still on its way: close only when our
   t.same(failed.stream.calls, ['read', 'shutdown', 'close'], 'a shutdown that fails on its way closes');
 });
 
+t.test('raw: a second end is nothing: no bytes after our FIN, no second shutdown', async (t) => {
+  const { stream, transport } = raw();
+  transport.end(Buffer.from('a'));
+  transport.end(Buffer.from('b'));
+  t.same(stream.calls, ['read', 'write a', 'shutdown']);
+});
+
 t.test('raw: pause and resume reach the handle while it is open', async (t) => {
   const { stream, transport } = raw();
   transport.pause();
