@@ -15,6 +15,8 @@ export interface Slots {
   current(slot: number): WorkerProcess;
   /** Forks a new worker into the slot (it becomes the slot's current one); null if stopping. */
   replace(slot: number): Promise<WorkerProcess | null>;
+  /** Forks a worker into the slot without waiting for it (its replacement and its old worker both died). */
+  refill(slot: number): void;
   /** Gives the slot back to a worker (its replacement failed). */
   restore(slot: number, worker: WorkerProcess): void;
   /** The old worker goes: its connections move to its successor, or it drains (--restart-closes). */
@@ -53,7 +55,7 @@ export class RollingRestart {
       // The old worker keeps its slot; if it died meanwhile, nothing else will fill the slot: its exit
       // was not replaced, since a replacement held the slot then.
       if (!old.exited) this.slots.restore(slot, old);
-      else this.slots.replace(slot).catch((error: Error) => this.slots.emit({ type: 'warning', message: `could not fork a worker: ${error.message}` }));
+      else this.slots.refill(slot);
       return false;
     }
     this.slots.emit({ type: 'restart-step', slot, pid: replacement.pid, draining: old.pid });

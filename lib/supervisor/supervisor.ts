@@ -211,9 +211,13 @@ export class Supervisor implements Slots {
     this.restartDelays[worker.slot] = delay;
     this.emit({ ...exited, restartInMs: delay });
     setTimeout(() => {
-      if (this.stopping) return;
-      this.replace(worker.slot).catch((error: Error) => this.emit({ type: 'warning', message: `could not fork a worker: ${error.message}` }));
+      if (!this.stopping) this.refill(worker.slot);
     }, delay);
+  }
+
+  /** Forks a worker into a slot that nothing else will fill; a fork that fails is a warning, and the slot waits. */
+  refill(slot: number): void {
+    this.replace(slot).catch((error: Error) => this.emit({ type: 'warning', message: `could not fork a worker: ${error.message}` }));
   }
 
   /** Rolling restart (rolling-restart.ts). Resolves false if a replacement failed (the old one then keeps serving). */

@@ -152,6 +152,8 @@ t.test('mover: what is on its way to a worker counts as held by it', async (t) =
   workers[2]!.open = 3;
   for (const name of ['c0', 'c1', 'c2']) it.route(as(workers[0]!), clientHandle(name), moved(), null);
   t.same(workers.map((each) => each.pending.length), [0, 1, 2], '3, 3 + 1, then 3 + 2 against 5: a tie goes to the first');
+  it.route(as(workers[0]!), clientHandle('c3'), moved(), null);
+  t.same(workers.map((each) => each.pending.length), [0, 1, 3], '3 + 2 against 5 + 1');
 });
 
 t.test('mover: a receiver that dies before taking leaves the connection to another', async (t) => {
