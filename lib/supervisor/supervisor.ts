@@ -45,6 +45,8 @@ export interface SupervisorOptions {
   rebalance?: RebalanceSettings | null;
   /** --restart-closes: a rolling restart drains the old workers instead of moving their connections. */
   restartCloses?: boolean;
+  /** How long start() waits for every worker to say `started` (START_TIMEOUT_MS unless a test says less). */
+  startTimeoutMs?: number;
 }
 
 export class Supervisor implements Slots {
@@ -74,8 +76,9 @@ export class Supervisor implements Slots {
   /** Forks every worker; resolves once all of them are ready, rejects with the first listen error. */
   start(): Promise<void> {
     return new Promise<void>((resolve, reject) => {
+      const timeoutMs = this.options.startTimeoutMs ?? START_TIMEOUT_MS;
       const timer = setTimeout(() => this.started?.reject(new WorkersNotReadyError(
-        `workers not ready within ${START_TIMEOUT_MS} ms (see their messages above)`)), START_TIMEOUT_MS);
+        `workers not ready within ${timeoutMs} ms (see their messages above)`)), timeoutMs);
       const settle = (action: () => void) => {
         clearTimeout(timer);
         this.started = null;

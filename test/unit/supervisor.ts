@@ -6,7 +6,7 @@
  * policy itself is a pure function, in restart-policy.ts beside this.
  */
 import t from 'tap';
-import { HandleError } from '../../lib/errors';
+import { HandleError, WorkersNotReadyError } from '../../lib/errors';
 import type { MasterEvent } from '../../lib/events';
 import type { Model, WorkerLink } from '../../lib/models/model';
 import { FIRST_RESTART_DELAY_MS, restartDelay } from '../../lib/supervisor/restart-policy';
@@ -55,6 +55,32 @@ t.test('start forks every slot and resolves once each worker has said started; t
   t.same(model.joined, supervisor.pids());
   t.same(events, [], 'no worker-ready events for the first start: the listening event says it all');
   t.same(spawner.children[0]!.orders, [{ type: 'await-connections', seq: 1 }]);
+});
+
+t.test('start waits for every slot, however late its fork completes', async (t) => {
+  const { supervisor, spawner } = setup(2);
+  const spawn = spawner.spawn.bind(spawner);
+  let release = () => {};
+  const held = new Promise<void>((resolve) => { release = resolve; });
+  spawner.spawn = (argv) => (argv[argv.indexOf('--slot') + 1] === '1' ? held.then(() => spawn(argv)) : spawn(argv));
+  let started = false;
+  const starting = supervisor.start().then(() => { started = true; });
+  await until(() => spawner.timeline.some((line) => line.endsWith('says started')), EVENT_MS, 'slot 0 to say started');
+  t.equal(started, false, 'slot 1 is not even forked yet');
+  release();
+  await starting;
+  t.equal(supervisor.pids().length, 2);
+  await supervisor.killAll();
+});
+
+t.test('start gives up on workers that never say started, and says so', async (t) => {
+  const spawner = new FakeSpawner(() => ({ start: 'never' }));
+  const supervisor = new Supervisor({
+    workers: 1, workerPath: 'worker.js', model: new RecordingModel(), drainTimeoutMs: 100, spawner, emit: () => {}, startTimeoutMs: 20,
+    workerArgv: (slot) => workerArgv({ slot, masterPid: 1, headTimeoutMs: 1, idleTimeoutMs: 1, transport: 'raw', allowCrash: false }),
+  });
+  await t.rejects(supervisor.start(), { constructor: WorkersNotReadyError, message: 'workers not ready within 20 ms (see their messages above)' });
+  await supervisor.killAll();
 });
 
 t.test('start fails with the first worker that could not listen, as a HandleError', async (t) => {
