@@ -62,11 +62,12 @@ t.test('start waits for every slot, however late its fork completes', async (t) 
   const spawn = spawner.spawn.bind(spawner);
   let release = () => {};
   const held = new Promise<void>((resolve) => { release = resolve; });
-  spawner.spawn = (argv) => (argv[argv.indexOf('--slot') + 1] === '1' ? held.then(() => spawn(argv)) : spawn(argv));
+  // Slot 0 late: the slots are then [hole, worker 1], and every() would skip the hole.
+  spawner.spawn = (argv) => (argv[argv.indexOf('--slot') + 1] === '0' ? held.then(() => spawn(argv)) : spawn(argv));
   let started = false;
   const starting = supervisor.start().then(() => { started = true; });
-  await until(() => spawner.timeline.some((line) => line.endsWith('says started')), EVENT_MS, 'slot 0 to say started');
-  t.equal(started, false, 'slot 1 is not even forked yet');
+  await until(() => spawner.timeline.some((line) => line.endsWith('says started')), EVENT_MS, 'slot 1 to say started');
+  t.equal(started, false, 'slot 0 is not even forked yet');
   release();
   await starting;
   t.equal(supervisor.pids().length, 2);
