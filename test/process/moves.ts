@@ -125,7 +125,11 @@ t.test('--rebalance: a burst of 100 long-lived connections on a shared socket ev
   t.equal(held.failed, 0, `${held.requests} requests answered, none failed`);
   t.equal(held.reconnects, 0, 'no connection was closed under its client');
   t.not(held.evenFromMs, null, `even (Jain >= 0.99) from ${held.evenFromMs} ms on, to the end`);
-  t.same(held.timeline.at(-1)!.bySlot, [25, 25, 25, 25], 'at the end, 25 each');
+  // The rebalancer's bound (lib/supervisor/rebalancer.ts): the fullest slot within 5% of the mean, or one
+  // connection; a burst that lands slowly on a busy machine can end at 26 / 26 / 22 / 26, inside it.
+  const atEnd = held.timeline.at(-1)!.bySlot;
+  t.equal(atEnd.reduce((sum, count) => sum + count, 0), 100, `every connection held at the end: ${atEnd.join(' / ')}`);
+  t.ok(Math.max(...atEnd) <= 26, 'the fullest within one connection of the mean, 25');
   const { report } = await master.stop();
   t.equal(report!.connections, 100, 'the workers accepted 100 connections: the ones the client made');
   t.ok(report!.moves > 0, `${report!.moves} moves`);
