@@ -105,11 +105,16 @@ t.test('the dashboard while a burst of long-lived connections lands and --rebala
   const page = await openPage(t, { width: 1400, height: 800 });
   await page.goto(listening.dashboard!);
   const held = runHold({ url: new URL(`http://127.0.0.1:${port}/`), connections: 100, rate: 5, durationMs: 4000, slots: 4 });
-  await page.waitForFunction(() => [...document.querySelectorAll('tr[data-slot] .open')].map((each) => each.textContent).join(' ') === '25 25 25 25',
-    undefined, { timeout: EVENT_MS });
-  t.pass('the open-connection bars came out even: 25 25 25 25');
+  // Even as the rebalancer means it (lib/supervisor/rebalancer.ts): all 100 held, the fullest within one
+  // connection of the mean. A burst that lands slowly can end at 26 / 26 / 24 / 24, inside that bound.
+  const bars = await page.waitForFunction(() => {
+    const open = [...document.querySelectorAll('tr[data-slot] .open')].map((each) => Number(each.textContent));
+    return open.length === 4 && open.reduce((sum, count) => sum + count, 0) === 100 && Math.max(...open) <= 26 ? open.join(' ') : null;
+  }, undefined, { timeout: EVENT_MS });
+  const open = String(await bars.jsonValue());
+  t.match(open, /^\d+ \d+ \d+ \d+$/, `the open-connection bars came out even: ${open}`);
   t.ok(Number(await page.locator('#moves').innerText()) > 0, `${await page.locator('#moves').innerText()} moves on the page`);
-  t.equal(await page.locator('#open-jain').innerText(), '1.000');
+  t.ok(Number(await page.locator('#open-jain').innerText()) >= 0.99, `Jain's index of the open connections ${await page.locator('#open-jain').innerText()}`);
   await screenshot(page, 'dashboard-rebalanced.png');
   t.equal((await held).failed, 0);
   await master.stop();
