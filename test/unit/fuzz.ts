@@ -54,12 +54,24 @@ const EXAMPLES: Record<Difference, string> = {
   'connection-htab': 'GET / HTTP/1.1\r\nHost: a\r\nConnection: close\t, keep-alive\r\n\r\n',
 };
 
+/**
+ * llhttp 9.4 (Node 24 and 26; Node 20 has 9.3) refuses a Transfer-Encoding whose last coding is not
+ * chunked and one beside Content-Length, and reads `close\t` as close: there the kit and llhttp agree.
+ */
+const [llhttpMajor = 0, llhttpMinor = 0] = (process.versions.llhttp ?? '').split('.').map(Number);
+const LLHTTP_AGREES = new Set<string>(llhttpMajor > 9 || (llhttpMajor === 9 && llhttpMinor >= 4)
+  ? ['te-not-chunked', 'te-and-length', 'connection-htab'] : []);
+
 t.test('every listed difference is real, and recognised as itself', async (t) => {
   t.same(Object.keys(EXAMPLES).sort(), Object.keys(DIFFERENCES).sort(), 'an example for each');
   for (const [name, text] of Object.entries(EXAMPLES)) {
     const input = Buffer.from(text + PROBE, 'latin1');
     const kit = ours(input);
     const llhttp = theirs(input);
+    if (LLHTTP_AGREES.has(name)) {
+      t.equal(compare(kit, llhttp), null, `${name}: llhttp ${process.versions.llhttp} answers as the kit does`);
+      continue;
+    }
     t.not(compare(kit, llhttp), null, `${name}: the verdicts differ`);
     t.equal(explain(input, kit, llhttp), name, `${name}: and that is why`);
   }
