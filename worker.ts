@@ -30,9 +30,19 @@ import { COUNT_INTERVAL_MS, type Order } from './lib/channel/messages';
 import { parseWorkerArgv } from './lib/worker/settings';
 import type { HandleError } from './lib/errors';
 import { Connections } from './lib/worker/connections';
+import { LoadMeter } from './lib/worker/load';
 
 const settings = parseWorkerArgv(process.argv.slice(2));
 assertInternals();
+const meter = new LoadMeter();
+/** How busy we are, for the master's scheduler: on every acknowledgement and every `counted`. */
+function load() {
+  return { inProgress: connections.inProgress, utilization: meter.utilization() };
+}
+/** Our counts and load, as a `counted` report carries them. */
+function counted() {
+  return { type: 'counted' as const, ...connections.counts, ...load() };
+}
 const connections = new Connections(settings, {
   onEmpty: () => finishDrain(),
   // Our copy of the fd goes once it is written: the master holds one from then on (the kernel keeps
@@ -57,7 +67,7 @@ const master = new ControlToMaster((order, handle) => (orders[order.type] as (or
  * connections moved from other workers. Until the master's FIN after its last handle, one may still
  * be on its way.
  */
-const pipe = new HandlePipeToMaster((clientHandle, moved) => connections.serve(clientHandle, moved), () => finishDrain());
+const pipe = new HandlePipeToMaster((clientHandle, moved) => connections.serve(clientHandle, moved), () => finishDrain(), load);
 /** What this worker listens on, if it listens itself: closed when it drains. */
 let stopListening: (() => void) | null = null;
 let draining = false;
@@ -134,7 +144,7 @@ const orders: { [T in Order['type']]: (order: Extract<Order, { type: T }>, recei
   give(order) {
     connections.give(order.count, order.seq);
     // What we hold now, on the pipe after the connections that left: the master looks again once it has this.
-    pipe.tell({ type: 'counted', seq: master.nextSeq(), ack: order.seq, ...connections.counts });
+    pipe.tell({ ...counted(), seq: master.nextSeq(), ack: order.seq });
   },
   drain,
   retire: drain,
@@ -150,16 +160,21 @@ const orders: { [T in Order['type']]: (order: Extract<Order, { type: T }>, recei
  * synchronously before queuing it, uv__write in deps/uv/src/unix/stream.c). SIGKILL gives no such chance:
  * then the master keeps the count from the last report.
  */
-process.on('uncaughtExceptionMonitor', () => master.tell({ type: 'counted', ...connections.counts }));
+process.on('uncaughtExceptionMonitor', () => master.tell(counted()));
 
-/** Unasked counts for the master's live views; unref'd, so they never keep the worker alive. */
+/**
+ * Unasked counts and load for the master's live views and its scheduler, while they change; unref'd, so
+ * they never keep the worker alive.
+ */
 let reported = '';
 setInterval(() => {
-  const { connections: accepted, requests, received, given, open } = connections.counts;
-  const now = `${accepted} ${requests} ${received} ${given} ${open}`;
+  meter.tick();
+  const report = counted();
+  const { connections: accepted, requests, received, given, open, inProgress, utilization } = report;
+  const now = `${accepted} ${requests} ${received} ${given} ${open} ${inProgress} ${utilization.toFixed(2)}`;
   if (now === reported) return;
   reported = now;
-  master.tell({ type: 'counted', ...connections.counts });
+  master.tell(report);
 }, COUNT_INTERVAL_MS).unref();
 
 // The master's end of the control channel closed: it died, and we go now; or it has our drained report,

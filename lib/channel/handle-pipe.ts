@@ -10,8 +10,10 @@
  *   master → worker   `<seq>`            a new connection (rr-pipelined);
  *                     `<seq> <json>`     a live connection moved from another worker, and what it was
  *                                        in the middle of (lib/channel/messages.ts, Moved);
- *   worker → master   `<seq>`            the worker has taken every handle up to `seq` (one line per read
- *                                        burst: an acknowledgement covers every handle before it, as TCP's does);
+ *   worker → master   `<seq> <p> <u>`    the worker has taken every handle up to `seq` (one line per read
+ *                                        burst: an acknowledgement covers every handle before it, as TCP's does),
+ *                                        and how busy it is: `p` requests in progress, its event loop busy `u`
+ *                                        thousandths of the time (messages.ts, Load);
  *                     `<json>`           a report: `given` with the handle of a connection it gives back,
  *                                        and, after its givens, the `counted` that answers a `give`.
  * A handle arrives with the first bytes of its line, and a read never goes past a message that carries
@@ -32,12 +34,12 @@ import type { ClientHandle, HandlePipe, UnixConnection, UnixServer } from '../bi
 import { connectHandlePipe, endPipe, fdOf, listenUnix, openHandlePipe, readPipe, writeText, type PipeReader } from '../binding/pipe';
 import { closeHandle } from '../binding/tcp';
 import { ownedTempDir, removeTempDir } from '../os/temp-dir';
-import { parseMoved, parseReport, type Moved, type Report, type ReportBody } from './messages';
+import { parseMoved, parseReport, type Load, type Moved, type Report, type ReportBody } from './messages';
 
 /** stdin, stdout, stderr, the control channel (3), then this pipe: a number both ends know. */
 export const HANDLE_PIPE_FD = 4;
 export const HANDLE_PIPE_DIR_PREFIX = 'handoff-pipes-';
-const ACK = /^\d+$/;
+const ACK = /^(\d+) (\d+) (\d+)$/;
 
 /**
  * Reads a pipe as lines. A line that carries a handle takes it (`handle()`): the handles come in the
@@ -67,10 +69,18 @@ export class HandlePipeToWorker {
   private ended = false;
   private closeOnEnd = false;
 
-  /** `onReport`: every report the worker sends on the pipe, with the handle that came with it. */
-  constructor(private readonly pipe: HandlePipe, onReport: (report: Report, handle: ClientHandle | null) => void) {
+  /**
+   * `onReport`: every report the worker sends on the pipe, with the handle that came with it; `onLoad`:
+   * the load each acknowledgement carries.
+   */
+  constructor(private readonly pipe: HandlePipe, onReport: (report: Report, handle: ClientHandle | null) => void,
+    onLoad: (load: Load) => void = () => {}) {
     readLines(pipe, (line, handle) => {
-      if (ACK.test(line)) return this.acknowledged(Number(line));
+      const ack = ACK.exec(line);
+      if (ack) {
+        onLoad({ inProgress: Number(ack[2]), utilization: Math.min(1, Number(ack[3]) / 1000) });
+        return this.acknowledged(Number(ack[1]));
+      }
       const json = safeJson(line);
       // Only a `given` comes with a handle; a handle that came with a line that is not one is closed.
       const clientHandle = (json as { type?: unknown } | null)?.type === 'given' ? handle() : null;
@@ -185,8 +195,9 @@ export class HandlePipeToMaster {
   /** The master's FIN has come: it sends nothing more (this end can still write). */
   ended = false;
 
-  /** `onConnection`: a handle, new or moved; `onEnd`: the master's FIN. */
-  constructor(onConnection: (clientHandle: ClientHandle, moved: Moved | undefined) => void, onEnd: () => void) {
+  /** `onConnection`: a handle, new or moved; `onEnd`: the master's FIN; `load`: what each acknowledgement says of us. */
+  constructor(onConnection: (clientHandle: ClientHandle, moved: Moved | undefined) => void, onEnd: () => void,
+    private readonly load: () => Load = () => ({ inProgress: 0, utilization: 0 })) {
     readLines(this.pipe, (line, handle) => {
       const clientHandle = handle();
       if (!clientHandle) return;
@@ -208,7 +219,8 @@ export class HandlePipeToMaster {
 
   private acknowledge(): void {
     this.acknowledging = false;
-    writeText(this.pipe, `${this.taken}\n`);
+    const { inProgress, utilization } = this.load();
+    writeText(this.pipe, `${this.taken} ${inProgress} ${Math.round(utilization * 1000)}\n`);
   }
 
   /**

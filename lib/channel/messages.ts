@@ -54,6 +54,18 @@ export interface Counts {
   open: number;
 }
 
+/**
+ * How busy a worker is, as it says itself: on every acknowledgement on the handle pipe (handle-pipe.ts)
+ * and with its counts. Never a message of its own: a worker reports load no more often than it already
+ * talks, and a busy one, which is what the master most needs to know about, talks least.
+ */
+export interface Load {
+  /** Requests begun and not yet answered: a head or body still arriving, or an answer the client has not read. */
+  inProgress: number;
+  /** The share of the last COUNT_INTERVAL_MS or so its event loop was busy, 0..1 (performance.eventLoopUtilization()). */
+  utilization: number;
+}
+
 export type Order =
   | { type: 'listen'; seq: number; backlog: number }
   | { type: 'listen-net'; seq: number; host: string; port: number; backlog: number }
@@ -71,7 +83,7 @@ export type Report =
   | { type: 'given'; seq: number; ack: number; moved: Moved }
   | { type: 'stopped'; seq: number; ack: number }
   | ({ type: 'drained'; seq: number; ack: number } & Counts)
-  | ({ type: 'counted'; seq: number; ack?: number } & Counts);
+  | ({ type: 'counted'; seq: number; ack?: number } & Counts & Load);
 
 /** A message before its sender numbers it. */
 type Unnumbered<M> = M extends unknown ? Omit<M, 'seq'> : never;
@@ -84,6 +96,7 @@ const isSeq: Check = (value) => Number.isSafeInteger(value) && (value as number)
 const isPort: Check = (value) => isCount(value) && (value as number) <= 65535;
 const isString: Check = (value) => typeof value === 'string';
 /** A libuv errno is negative; anything else would make util.getSystemErrorName() throw in the master. */
+const isFraction: Check = (value) => typeof value === 'number' && value >= 0 && value <= 1;
 const isErrno: Check = (value) => Number.isInteger(value) && (value as number) < 0;
 
 const COUNTS = { connections: isCount, requests: isCount, received: isCount, given: isCount, open: isCount };
@@ -115,7 +128,7 @@ const REPORTS: { [T in Report['type']]: Record<string, Check> } = {
   given: { ack: isSeq, moved: isMoved },
   stopped: { ack: isSeq },
   drained: { ack: isSeq, ...COUNTS },
-  counted: { ack: optional(isSeq), ...COUNTS },
+  counted: { ack: optional(isSeq), ...COUNTS, inProgress: isCount, utilization: isFraction },
 };
 
 /** The message, with exactly the fields its type has, or null if it is not one of `table`'s. */

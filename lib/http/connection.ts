@@ -26,6 +26,7 @@ import { bodySkipper, MalformedBodyError, type BodySkipper } from './body';
 import type { Deadlines, Timed } from './deadlines';
 import { HEAD_LIMIT, parseRequestHead, type RequestHead } from './head';
 import type { ErrorStatus, Responses } from './responses';
+import { workOf } from './work';
 import type { Transport, TransportReceiver } from './transport';
 
 /**
@@ -62,6 +63,8 @@ export interface ConnectionContext {
   readonly responses: Responses;
   readonly deadlines: Deadlines;
   now(): number;
+  /** Burns CPU for `GET /work?us=N` (work.ts): a busy loop, or a unit test's record of it. */
+  spin(microseconds: number): void;
 }
 
 /** What the crash route throws; the worker has no handler for it, which is the point. */
@@ -147,6 +150,9 @@ export class HttpConnection implements TransportReceiver, Timed {
   private respond(head: RequestHead, lastBytes: boolean): void {
     const { options, observer, responses } = this.context;
     if (options.allowCrash && head.target === '/crash') throw new CrashRequestedError('GET /crash (--allow-crash)');
+    const work = workOf(head.target);
+    if (work === 'bad') return this.fail(400);
+    if (work) this.context.spin(work);
     this.headStartedAt = 0;
     observer.requestServed();
     const keepAlive = head.keepAlive && !this.draining;
@@ -199,6 +205,11 @@ export class HttpConnection implements TransportReceiver, Timed {
    */
   drain(): void {
     this.draining = true;
+  }
+
+  /** A request has begun and its answer has not all gone: a head or body arriving, or an answer the client has not read. */
+  get inProgress(): boolean {
+    return !this.closing && (this.headStartedAt !== 0 || this.body !== null || this.blocked);
   }
 
   /** At a request boundary now, and free to go: no body streaming in, nothing queued, not closing. */

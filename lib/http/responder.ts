@@ -26,6 +26,7 @@ import { HttpConnection, type ConnectionContext, type ConnectionObserver, type R
 import { Deadlines } from './deadlines';
 import { Responses } from './responses';
 import type { Transport } from './transport';
+import { burn } from './work';
 
 export { CrashRequestedError, HttpConnection, type ConnectionObserver, type ResponderOptions } from './connection';
 
@@ -34,8 +35,12 @@ export class Responder implements ConnectionContext {
   readonly responses: Responses;
   readonly deadlines: Deadlines;
 
-  /** `now` is the clock every deadline is set and read on: Date.now, or a unit test's. */
-  constructor(readonly options: ResponderOptions, readonly observer: ConnectionObserver, readonly now: () => number = Date.now) {
+  /**
+   * `now` is the clock every deadline is set and read on: Date.now, or a unit test's; `spin` burns the
+   * CPU a `/work` request asks for (work.ts), or records it in a unit test.
+   */
+  constructor(readonly options: ResponderOptions, readonly observer: ConnectionObserver, readonly now: () => number = Date.now,
+    readonly spin: (microseconds: number) => void = burn) {
     this.responses = new Responses(options.slot, options.idleTimeoutMs);
     this.deadlines = new Deadlines(Math.min(options.headTimeoutMs, options.idleTimeoutMs), now);
   }

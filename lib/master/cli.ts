@@ -6,6 +6,7 @@ import net from 'node:net';
 import { UsageError } from '../errors';
 import { parseTransport, type TransportName } from '../http/transports';
 import { modelNames, type ModelName } from '../models/names';
+import { loadScheduler, type Scheduler } from '../models/scheduler';
 
 /**
  * Node's own default backlog (lib/net.js, `backlog || 511`), the same as nginx's on Linux. 511 rather
@@ -33,6 +34,8 @@ export interface MasterOptions {
   /** --rebalance: null when off. */
   rebalance: { aboveMeanPercent: number; movesPerSecond: number } | null;
   restartCloses: boolean;
+  /** --scheduler: a user's choice of worker for least-loaded, loaded; null for the default. */
+  scheduler: Scheduler | null;
 }
 
 /**
@@ -60,6 +63,7 @@ export const USAGE = `usage: node master.js [options]
                        rr            the master accepts, hands each connection to the next worker (child.send)
                        rr-free       the master accepts, hands it to the first free worker (Node's policy)
                        rr-pipelined  rr on a pipe of its own, many connections in flight per worker
+                       least-loaded  rr-pipelined's pipes, each connection to the least busy worker
                        reuseport     one socket per worker, SO_REUSEPORT, the kernel hashes (Node >= 22.12)
                        nginx         nginx in front, one port per worker (P+1 ... P+N)
                        cluster-rr    Node's cluster module, SCHED_RR
@@ -80,6 +84,8 @@ export const USAGE = `usage: node master.js [options]
   --moves-per-second N  move at most N connections a second (default ${DEFAULT_MOVES_PER_SECOND})
   --restart-closes   a rolling restart closes kept-alive connections, as a drain does, instead of
                      moving them to the new worker
+  --scheduler FILE   least-loaded's choice of worker: a module exporting function (loads) => slot
+                     (examples/schedulers/ has the default and plain rotation)
   --help             this text
 
 Ctrl-C (SIGINT) or SIGTERM: stop gracefully and print each worker's connection count.
@@ -131,6 +137,7 @@ export function parseMasterArgs(argv: string[]): MasterOptions | null {
         'rebalance-above': { type: 'string', default: String(DEFAULT_REBALANCE_ABOVE_PERCENT) },
         'moves-per-second': { type: 'string', default: String(DEFAULT_MOVES_PER_SECOND) },
         'restart-closes': { type: 'boolean', default: false },
+        scheduler: { type: 'string' },
         help: { type: 'boolean', default: false },
       },
     }));
@@ -140,12 +147,14 @@ export function parseMasterArgs(argv: string[]): MasterOptions | null {
   if (values.help) return null;
   if (!net.isIP(values.host)) throw new UsageError(`--host must be an IP address, not '${values.host}'`);
   if (values.live && values.json) throw new UsageError('--live draws for people and --json writes for programs: pick one');
+  const model = oneOf('model', values.model, modelNames);
+  if (values.scheduler !== undefined && model !== 'least-loaded') throw new UsageError(`--scheduler chooses a worker for --model least-loaded, not ${model}`);
   return {
     workers: wholeNumber('workers', values.workers, 1, 64),
     port: wholeNumber('port', values.port, 0, 65535),
     host: values.host,
     backlog: wholeNumber('backlog', values.backlog, 0, 65535),
-    model: oneOf('model', values.model, modelNames),
+    model,
     transport: parseTransport(values.transport),
     headTimeoutMs: wholeNumber('head-timeout', values['head-timeout'], 1, 3_600_000),
     idleTimeoutMs: wholeNumber('idle-timeout', values['idle-timeout'], 1, 3_600_000),
@@ -157,5 +166,6 @@ export function parseMasterArgs(argv: string[]): MasterOptions | null {
     printConfig: values['print-config'],
     rebalance: values.rebalance ? rebalanceSettings(values['rebalance-above'], values['moves-per-second'], values.model) : null,
     restartCloses: values['restart-closes'],
+    scheduler: values.scheduler === undefined ? null : loadScheduler(values.scheduler),
   };
 }

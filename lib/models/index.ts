@@ -2,6 +2,7 @@
  * lib/models/index.ts — a model by its `--model` name, and what a model can show without running.
  */
 import { ClusterModel } from './cluster';
+import { LeastLoadedModel } from './least-loaded';
 import type { Model, ModelSettings } from './model';
 import type { ModelName } from './names';
 import { nginxConfig, NginxModel } from './nginx';
@@ -17,6 +18,7 @@ export function createModel(name: ModelName, settings: ModelSettings): Model {
     case 'rr': return new RoundRobinModel(settings);
     case 'rr-free': return new FreeRoundRobinModel(settings);
     case 'rr-pipelined': return new PipelinedRoundRobinModel(settings);
+    case 'least-loaded': return new LeastLoadedModel(settings, settings.scheduler ?? undefined);
     case 'reuseport': return new ReusePortModel(settings);
     case 'nginx': return new NginxModel(settings);
     case 'cluster-rr': return new ClusterModel(settings, 'rr');

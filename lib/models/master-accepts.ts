@@ -9,7 +9,7 @@
  *
  * What the models share is here, and what differs is one method, as undici's pools differ only in
  * `kGetDispatcher`: `choose()` picks the worker for the next connection (rr.ts, rr-free.ts,
- * rr-pipelined.ts). Two things a naive version gets wrong, both handled here once:
+ * rr-pipelined.ts, least-loaded.ts). Two things a naive version gets wrong, both handled here once:
  *   - the master's copy of each client fd. A raw handle is sent as 'net.Native', which has no postSend,
  *     so nothing closes it: each handle is closed here when its worker has taken it, or the master
  *     leaks an fd per connection;
@@ -90,6 +90,17 @@ export abstract class MasterAccepts implements Model {
   /** The next worker in turn, from where the rotation stands, that `canTake`; null if none can. */
   protected nextInTurn(canTake: (worker: WorkerLink) => boolean): WorkerLink | null {
     return this.rotation.take(canTake);
+  }
+
+  /** The workers that `canTake`, in turn order, without moving the rotation (least-loaded.ts). */
+  protected inTurn(canTake: (worker: WorkerLink) => boolean): WorkerLink[] {
+    return this.rotation.inTurn(canTake);
+  }
+
+  /** `worker` takes the next connection: the turn goes on from the one after it. */
+  protected passTo(worker: WorkerLink): WorkerLink {
+    this.rotation.passTo(worker);
+    return worker;
   }
 
   private handWaiting(): void {

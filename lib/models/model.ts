@@ -7,7 +7,8 @@
  * `WorkerLink` whose `send` is the channel, so it can be tested without processes.
  */
 import type { ClientHandle, ServerHandle } from '../binding/internals';
-import type { OrderBody, Report } from '../channel/messages';
+import type { Load, OrderBody, Report } from '../channel/messages';
+import type { Scheduler } from './scheduler';
 
 /** What a model needs of a worker's handle pipe (lib/channel/handle-pipe.ts). */
 export interface PipeLink {
@@ -35,6 +36,10 @@ export interface WorkerLink {
    * (reports come every COUNT_INTERVAL_MS at most; --rebalance reads what the master knows now).
    */
   tookConnection(): void;
+  /** Connections it holds as the master knows them now: its last report, and those it has taken since. */
+  readonly open: number;
+  /** How busy it said it is, on its latest acknowledgement or report (lib/channel/messages.ts, Load). */
+  readonly load: Load;
 }
 
 /**
@@ -72,6 +77,8 @@ export interface ModelSettings {
   workers: number;
   /** Something went wrong that the model survives (a handle that could not be sent): one line. */
   warn(message: string): void;
+  /** least-loaded's choice of a worker (scheduler.ts); null or absent: its default. */
+  scheduler?: Scheduler | null;
 }
 
 /** The order and the socket a worker listens on, for the models where the master binds (shared, reuseport, nginx). */

@@ -32,4 +32,16 @@ export class Rotation<Worker> {
     }
     return null;
   }
+
+  /** Every worker that `canTake`, in turn order from where the rotation stands; the rotation does not move. */
+  inTurn(canTake: (worker: Worker) => boolean): Worker[] {
+    const ordered = [...this.all.slice(this.next), ...this.all.slice(0, this.next)];
+    return ordered.filter(canTake);
+  }
+
+  /** `worker` was chosen, by whatever rule: the turn goes on from the one after it. */
+  passTo(worker: Worker): void {
+    const at = this.all.indexOf(worker);
+    if (at !== -1) this.next = (at + 1) % this.all.length;
+  }
 }

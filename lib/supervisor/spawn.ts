@@ -7,7 +7,7 @@ import cluster from 'node:cluster';
 import { fork, type ChildProcess, type ForkOptions, type StdioOptions } from 'node:child_process';
 import type { ClientHandle } from '../binding/internals';
 import { HandlePipeMaker, HandlePipeToWorker } from '../channel/handle-pipe';
-import type { Report } from '../channel/messages';
+import type { Load, Report } from '../channel/messages';
 import type { ForkKind } from '../models/model';
 
 /** The master's end of a worker's handle pipe, as the supervisor uses it. */
@@ -15,8 +15,11 @@ export type PipeEnd = Pick<HandlePipeToWorker, 'send' | 'end' | 'closeWhenRead'>
 
 export interface Spawned {
   child: ChildProcess;
-  /** Starts reading the worker's handle pipe: each report it sends there goes to `onReport`. */
-  openPipe(onReport: (report: Report, clientHandle: ClientHandle | null) => void): PipeEnd;
+  /**
+   * Starts reading the worker's handle pipe: each report it sends there goes to `onReport`, the load on
+   * each acknowledgement to `onLoad`.
+   */
+  openPipe(onReport: (report: Report, clientHandle: ClientHandle | null) => void, onLoad: (load: Load) => void): PipeEnd;
 }
 
 /**
@@ -49,7 +52,7 @@ export class Spawner {
     const made = await this.pipes.make();
     try {
       const child = this.fork(argv, { ...options, stdio: [...(options.stdio as unknown[]), made.workerFd] as StdioOptions });
-      return { child, openPipe: (onReport) => new HandlePipeToWorker(made.pipe, onReport) };
+      return { child, openPipe: (onReport, onLoad) => new HandlePipeToWorker(made.pipe, onReport, onLoad) };
     } finally {
       made.release();
     }

@@ -173,7 +173,12 @@ export class Supervisor implements Slots {
         worker.child.kill('SIGKILL');
         return;
       }
-      case 'counted':
+      case 'counted': {
+        const { connections, requests, received, given, open, inProgress, utilization } = report;
+        worker.counts = { connections, requests, received, given, open };
+        worker.load = { inProgress, utilization };
+        return;
+      }
       case 'drained': {
         const { connections, requests, received, given, open } = report;
         worker.counts = { connections, requests, received, given, open };

@@ -5,13 +5,13 @@
  * slot. A slot keeps its number through crashes and restarts; its workers come and go.
  *
  * State at a glance: `ready` (it said `started`), `draining` (told to drain: it takes nothing new, and its
- * exit is no crash), `exited`, and `counts`, its latest report (a worker killed without warning keeps
- * the count it last sent).
+ * exit is no crash), `exited`, `counts`, its latest report (a worker killed without warning keeps
+ * the count it last sent), and `load`, what its latest acknowledgement or report said of how busy it is.
  */
 import type { ChildProcess } from 'node:child_process';
 import type { ClientHandle, ServerHandle } from '../binding/internals';
 import { ControlToWorker } from '../channel/control';
-import type { Counts, OrderBody, Report } from '../channel/messages';
+import type { Counts, Load, OrderBody, Report } from '../channel/messages';
 import type { WorkerLink } from '../models/model';
 import type { PipeEnd, Spawned } from './spawn';
 
@@ -20,6 +20,7 @@ export class WorkerProcess implements WorkerLink {
   draining = false;
   exited = false;
   counts: Counts = { connections: 0, requests: 0, received: 0, given: 0, open: 0 };
+  load: Load = { inProgress: 0, utilization: 0 };
   /** Connections the master saw it take, handed new and moved to it: its reports catch up with these. */
   private takenNew = 0;
   private takenMoved = 0;
@@ -35,7 +36,7 @@ export class WorkerProcess implements WorkerLink {
   constructor(readonly slot: number, spawned: Spawned, onReport: (worker: WorkerProcess, report: Report, handle: unknown) => void) {
     this.child = spawned.child;
     this.control = new ControlToWorker(this.child, (report, handle) => onReport(this, report, handle));
-    this.pipe = spawned.openPipe((report, handle) => this.control.deliver(report, handle));
+    this.pipe = spawned.openPipe((report, handle) => this.control.deliver(report, handle), (load) => { this.load = load; });
     this.exit = new Promise((resolve) => this.child.once('exit', () => resolve()));
     this.serving = new Promise((resolve) => { this.markServing = resolve; });
     void this.exit.then(() => this.markServing(false));

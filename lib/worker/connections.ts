@@ -42,6 +42,13 @@ export class Connections implements ConnectionObserver {
     return this.open.size;
   }
 
+  /** Requests begun and not yet answered, over every open connection (lib/channel/messages.ts, Load). */
+  get inProgress(): number {
+    let count = 0;
+    for (const connection of this.open) if (connection.inProgress) count++;
+    return count;
+  }
+
   /** `moved`: it comes from another worker, in the middle of what `moved` says. */
   serve(clientHandle: ClientHandle, moved?: Moved): void {
     if (moved) this.counts.received++;

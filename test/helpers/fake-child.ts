@@ -69,7 +69,7 @@ export class FakeChild extends EventEmitter {
       case 'retire':
         return this.report({ type: 'stopped', ack });
       case 'give':
-        return this.report({ type: 'counted', ack, connections: 0, requests: 0, received: 0, given: 0, open: 0 });
+        return this.report({ type: 'counted', ack, connections: 0, requests: 0, received: 0, given: 0, open: 0, inProgress: 0, utilization: 0 });
       case 'finish':
         if (this.script.drain !== 'hang') this.report({ type: 'drained', ack, connections: 3, requests: 5, received: 0, given: 0, open: 0 });
         return;

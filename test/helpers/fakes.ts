@@ -51,6 +51,9 @@ export class FakeWorker implements WorkerLink {
   readonly pid: number;
   /** Connections the model saw this worker take. */
   took = 0;
+  /** What the master knows of it, set by the test (least-loaded reads them). */
+  open = 0;
+  load = { inProgress: 0, utilization: 0 };
 
   constructor(readonly slot: number, options: { pid?: number } = {}) {
     this.pid = options.pid ?? 1000 + slot;

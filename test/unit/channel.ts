@@ -16,10 +16,12 @@ t.test('reports are checked before the master acts on them: the fields of their 
   t.same(parseReport({ type: 'stopped', seq: 2, ack: 3 }), { type: 'stopped', seq: 2, ack: 3 });
   const failed = { type: 'failed', seq: 2, ack: 1, syscall: 'listen', errno: -98, host: '127.0.0.1', port: 3001 };
   t.same(parseReport({ ...failed, extra: 1 }), failed);
-  const counts = { connections: 3, requests: 4, received: 1, given: 2, open: 5 };
+  const drainedCounts = { connections: 3, requests: 4, received: 1, given: 2, open: 5 };
+  const counts = { ...drainedCounts, inProgress: 2, utilization: 0.25 };
   t.same(parseReport({ type: 'counted', seq: 5, ...counts }), { type: 'counted', seq: 5, ...counts });
   t.same(parseReport({ type: 'counted', seq: 5, ack: 3, ...counts }), { type: 'counted', seq: 5, ack: 3, ...counts }, 'answering a give');
-  t.same(parseReport({ type: 'drained', seq: 6, ack: 2, ...counts, x: 1 }), { type: 'drained', seq: 6, ack: 2, ...counts });
+  t.same(parseReport({ type: 'drained', seq: 6, ack: 2, ...drainedCounts, x: 1 }), { type: 'drained', seq: 6, ack: 2, ...drainedCounts });
+  t.same(parseReport({ type: 'counted', seq: 5, ...counts, utilization: 1 }), { type: 'counted', seq: 5, ...counts, utilization: 1 }, 'a loop busy all the time');
   const moved = { bytes: 'R0VUIC8=', deadline: 1764590000000, headStartedAt: 0, movedAt: 1764589999000, from: 2 };
   t.same(parseReport({ type: 'given', seq: 7, ack: 4, moved }), { type: 'given', seq: 7, ack: 4, moved });
   const largest = { ...moved, bytes: 'A'.repeat(64 * 1024) };
@@ -36,7 +38,10 @@ t.test('reports are checked before the master acts on them: the fields of their 
     { ...failed, host: 7 }, { ...failed, port: 65536 }, { type: 'counted', seq: 1, ...counts, connections: -1 },
     { type: 'counted', seq: 1, ...counts, connections: 1.5 }, { type: 'counted', seq: 1, ...counts, requests: '2' },
     { type: 'counted', seq: 1, connections: 1, requests: 1 }, { type: 'counted', seq: 1, ...counts, open: -1 },
-    { type: 'counted', seq: 1, ...counts, ack: 0 }, { type: 'drained', seq: 1, requests: 1 }]) {
+    { type: 'counted', seq: 1, ...counts, ack: 0 }, { type: 'drained', seq: 1, requests: 1 },
+    { type: 'counted', seq: 1, ...counts, utilization: 1.01 }, { type: 'counted', seq: 1, ...counts, utilization: -0.1 },
+    { type: 'counted', seq: 1, ...counts, utilization: '0.5' }, { type: 'counted', seq: 1, ...counts, inProgress: -1 },
+    { type: 'counted', seq: 1, ...drainedCounts }]) {
     t.equal(parseReport(bad), null, JSON.stringify(bad));
   }
 });
@@ -122,11 +127,11 @@ t.test('the worker\'s end: well-formed orders in, numbered reports out, answers 
   t.same(orders, ['await-connections 1 pipe', 'take 3 undefined'], 'a malformed order (give without `to`) is dropped');
   const sent: Array<Error | null> = [];
   channel.answer({ type: 'take', seq: 3 }, { type: 'taken' });
-  channel.tell({ type: 'counted', connections: 1, requests: 2, received: 0, given: 0, open: 1 }, null, (error) => sent.push(error));
+  channel.tell({ type: 'counted', connections: 1, requests: 2, received: 0, given: 0, open: 1, inProgress: 0, utilization: 0.5 }, null, (error) => sent.push(error));
   t.equal(channel.nextSeq(), 3, 'reports and pipe messages share one count');
   t.same(master.sent.map(({ message }) => message), [
     { type: 'taken', ack: 3, seq: 1 },
-    { type: 'counted', connections: 1, requests: 2, received: 0, given: 0, open: 1, seq: 2 },
+    { type: 'counted', connections: 1, requests: 2, received: 0, given: 0, open: 1, inProgress: 0, utilization: 0.5, seq: 2 },
   ]);
   t.same(sent, [null]);
   master.connected = false;

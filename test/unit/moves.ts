@@ -226,7 +226,7 @@ class Holder {
     return seq;
   }
 }
-const ZERO = { connections: 0, requests: 0, received: 0, given: 0, open: 0 };
+const ZERO = { connections: 0, requests: 0, received: 0, given: 0, open: 0, inProgress: 0, utilization: 0 };
 
 function rebalancer(open: number[], movesPerSecond = 1000) {
   const holders = open.map((count, slot) => new Holder(slot, count));

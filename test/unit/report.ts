@@ -189,7 +189,7 @@ t.test('news: what a person hears of as it happens', async (t) => {
 const DEFAULTS = {
   workers: 4, port: 3000, host: '127.0.0.1', backlog: 511, model: 'shared', transport: 'raw', headTimeoutMs: 10000,
   idleTimeoutMs: 5000, drainTimeoutMs: 10000, allowCrash: false, live: false, json: false, dashboard: null, printConfig: false,
-  rebalance: null, restartCloses: false,
+  rebalance: null, restartCloses: false, scheduler: null,
 };
 
 t.test('defaults: the article\'s four workers on port 3000, loopback only, the raw transport', async (t) => {
@@ -228,7 +228,7 @@ t.test('bad flags are one readable line', async (t) => {
     [['--head-timeout', '3600001'], /^--head-timeout must be a whole number from 1 to 3600000/],
     [['--dashboard', 'x'], /^--dashboard must be a whole number from 0 to 65535, not 'x'$/],
     [['--host', 'localhost'], /^--host must be an IP address, not 'localhost'$/],
-    [['--model', 'magic'], /^--model must be one of shared, rr, rr-free, rr-pipelined, reuseport, nginx, cluster-rr, cluster-none, not 'magic'$/],
+    [['--model', 'magic'], /^--model must be one of shared, rr, rr-free, rr-pipelined, least-loaded, reuseport, nginx, cluster-rr, cluster-none, not 'magic'$/],
     [['--transport', 'pigeon'], /^--transport must be one of raw, socket, not 'pigeon'$/],
     [['--live', '--json'], /^--live draws for people and --json writes for programs: pick one$/],
     [['--rebalance', '--model', 'nginx'], /^--rebalance moves the connections clients hold to the workers; with --model nginx/],

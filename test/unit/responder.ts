@@ -9,6 +9,7 @@ import type { Moved } from '../../lib/channel/messages';
 import { MOVE_COOLDOWN_MS } from '../../lib/http/connection';
 import { Deadlines } from '../../lib/http/deadlines';
 import { CrashRequestedError, Responder, type ResponderOptions } from '../../lib/http/responder';
+import { burn, MAX_WORK_US } from '../../lib/http/work';
 import { EVENT_MS, until } from '../helpers/wait';
 import { FakeClock, FakeTransport } from '../helpers/fake-transport';
 
@@ -32,10 +33,12 @@ function setup(options: Partial<ResponderOptions> = {}, moved?: Moved) {
   const clock = new FakeClock();
   const counts = { requests: 0, closed: 0 };
   const given: Moved[] = [];
+  /** The microseconds each `/work` request burned, in order. */
+  const spins: number[] = [];
   const responder = new Responder({ slot: 7, headTimeoutMs: HEAD_TIMEOUT_MS, idleTimeoutMs: IDLE_TIMEOUT_MS, ...options }, {
     requestServed: () => void counts.requests++, connectionClosed: () => void counts.closed++,
     connectionGiven: (_connection, _handle, movedOut) => void given.push(movedOut),
-  }, clock.now);
+  }, clock.now, (microseconds) => void spins.push(microseconds));
   const transport = new FakeTransport();
   const connection = responder.serve(transport, moved);
   /** Time passes, and the responder's timer looks at the deadlines. */
@@ -45,7 +48,7 @@ function setup(options: Partial<ResponderOptions> = {}, moved?: Moved) {
   };
   /** What a connection that left carried, its bytes decoded. */
   const carried = () => given.map((each) => ({ ...each, bytes: Buffer.from(each.bytes, 'base64').toString('latin1') }));
-  return { clock, transport, connection, counts, wait, given, carried };
+  return { clock, transport, connection, counts, wait, given, carried, spins };
 }
 
 t.test('HTTP/1.1 keeps the connection open and answers again on it, announcing the idle timeout', async (t) => {
@@ -436,4 +439,39 @@ t.test('arriving: the moved connection goes on from its bytes, on its old deadli
   head.wait(1);
   t.equal(head.transport.take(), failure(408, 'Request Timeout'), 'a head that began before the move times out as it would have');
   wait(0);
+});
+
+t.test('GET /work?us=N burns N microseconds before its answer, the same 200 as any other request', async (t) => {
+  const { transport, counts, spins } = setup();
+  transport.send('GET /work?us=20000 HTTP/1.1\r\nHost: x\r\n\r\nGET /work?us=0 HTTP/1.1\r\nHost: x\r\n\r\n');
+  t.same(spins, [20000], 'us=0 burns nothing');
+  t.equal(transport.take(), ok() + ok(), 'both answered, in one write, the connection kept');
+  t.equal(counts.requests, 2);
+  transport.send(`GET /work?us=${MAX_WORK_US}&x=1 HTTP/1.1\r\nHost: x\r\n\r\n`);
+  t.same(spins, [20000, MAX_WORK_US], 'the cap itself is allowed, and other parameters are ignored');
+});
+
+for (const target of ['/work', '/work?', '/work?us=', '/work?us=-1', '/work?us=1.5', '/work?us=abc', '/work?us=1e3', '/work?us=%2B5',
+  `/work?us=${MAX_WORK_US + 1}`, '/work?us=9999999999', '/work?us=1&us=2']) {
+  t.test(`GET ${target} is refused with 400 and a closed connection, never a spin`, async (t) => {
+    const { transport, counts, spins } = setup();
+    transport.send(`GET ${target} HTTP/1.1\r\nHost: x\r\n\r\n`);
+    t.same(spins, []);
+    t.equal(transport.take(), failure(400, 'Bad Request'));
+    t.ok(transport.ended, 'FIN after the 400, and what the client still sends is read and dropped');
+    t.equal(counts.requests, 0);
+  });
+}
+
+t.test('only the path /work burns: /worker, /work/x and /x?us=5 are ordinary requests', async (t) => {
+  const { transport, spins } = setup();
+  for (const target of ['/worker?us=5', '/work/x?us=5', '/x?us=5']) transport.send(`GET ${target} HTTP/1.1\r\nHost: x\r\n\r\n`);
+  t.same(spins, []);
+  t.equal(transport.take(), ok() + ok() + ok());
+});
+
+t.test('burn() spins on the clock for at least the time asked, and returns', async (t) => {
+  const started = performance.now();
+  burn(2000);
+  t.ok(performance.now() - started >= 2, 'at least 2 ms');
 });

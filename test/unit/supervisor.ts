@@ -94,7 +94,7 @@ t.test('a worker killed from outside is replaced at once, in its slot; its count
   const { supervisor, spawner, model, of } = setup(2);
   await supervisor.start();
   const victim = spawner.in(1)[0]!;
-  victim.report({ type: 'counted', connections: 4, requests: 9, received: 1, given: 2, open: 3 });
+  victim.report({ type: 'counted', connections: 4, requests: 9, received: 1, given: 2, open: 3, inProgress: 0, utilization: 0 });
   victim.kill('SIGKILL');
   await until(() => of('worker-ready').length === 1, EVENT_MS, 'the replacement to be ready');
   t.match(of('worker-exited'), [{ slot: 1, pid: victim.pid, signal: 'SIGKILL', restartInMs: 0 }]);
