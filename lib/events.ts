@@ -22,12 +22,25 @@ interface Counted {
   open: number;
 }
 
+/**
+ * How busy a worker is, as the master sees it now (what least-loaded's scheduler reads,
+ * lib/models/scheduler.ts): all 0 once it has exited.
+ */
+export interface LoadSeen {
+  /** Handles on its pipe it has not acknowledged yet. */
+  inFlight: number;
+  /** Requests begun and not answered, and its event loop's busy share 0..1, as it last said. */
+  inProgress: number;
+  utilization: number;
+}
+
 /** One worker process: its slot, and what it counted (a killed worker keeps its last report). */
 export interface WorkerCounts extends Counted {
   slot: number;
   pid: number;
   /** It exited and another worker took its slot (a crash, a rolling restart). */
   replaced: boolean;
+  load: LoadSeen;
 }
 
 /** One slot, 0..N-1: every worker that held it, oldest first, and what they counted together. */

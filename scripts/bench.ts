@@ -2,6 +2,7 @@
  * scripts/bench.ts — `npm run bench -- [--quick] [--runs 3] [-n 5000] [--out bench] [--targets shared,rr,...]
  *   [--transports raw,socket] [--workers 2,4,8] [-c 1,10,100] [--keep-alive no|yes|both] [--perf]`
  *   `npm run bench -- --scenario long-lived [--runs 3] [--targets ...] [--out bench/long-lived]`: tools/measure/long-lived.ts
+ *   `npm run bench -- --scenario uneven [--runs 3] [--targets ...] [--out bench/uneven]`: tools/measure/uneven.ts
  *
  * Every model on each transport, and three baselines (nginx `return 200`, the article's own code, cluster
  * + http), across concurrency, keep-alive and worker counts (tools/measure/bench.ts). Runs are interleaved:
@@ -30,6 +31,8 @@ import { modelNames } from '../lib/models/names';
 import { ROOT } from '../lib/os/paths';
 import { median } from '../lib/report/stats';
 import { longLivedCells, runLongLived, writeLongLived, type LongLivedRun } from '../tools/measure/long-lived';
+import { MASTER_ACCEPTS, runMasterShare, runUneven, unevenCells, type MasterShareRun, type UnevenRun } from '../tools/measure/uneven';
+import { writeUneven } from '../tools/measure/uneven-report';
 
 const isBaseline = (target: string) => (BASELINES as readonly string[]).includes(target);
 
@@ -160,9 +163,11 @@ async function main(): Promise<void> {
     },
   });
   if (values.replot && values.scenario === 'long-lived') return replotLongLived(values.replot);
+  if (values.replot && values.scenario === 'uneven') return replotUneven(values.replot);
+  if (values.scenario === 'uneven') return uneven(values.out ?? path.join(ROOT, 'bench/uneven'), Number(values.runs ?? 3), values.targets?.split(','));
   if (values.replot) return replot(values.replot);
   if (values.scenario === 'long-lived') return longLived(values.out ?? path.join(ROOT, 'bench/long-lived'), Number(values.runs ?? 3), values.targets?.split(','));
-  if (values.scenario !== undefined) throw new Error(`--scenario must be long-lived, not '${values.scenario}'`);
+  if (values.scenario !== undefined) throw new Error(`--scenario must be long-lived or uneven, not '${values.scenario}'`);
   const list = (text: string | undefined, full: string) => (text ?? full).split(',').map(Number);
   const quick = values.quick;
   const out = values.out ?? path.join(ROOT, quick ? '.bench/quick' : 'bench');
@@ -221,6 +226,41 @@ async function longLived(out: string, runs: number, models?: string[]): Promise<
   mkdirSync(out, { recursive: true });
   writeFileSync(path.join(out, 'results.json'), JSON.stringify({ date: new Date().toISOString(), node: process.version, runs: runsByCell.flat() }, null, 2));
   console.log(`\n${writeLongLived(out, runsByCell)}\n\nwritten to ${out}/ (results.json, results.md, jain-over-time.svg, split.svg)`);
+}
+
+/** --scenario uneven (tools/measure/uneven.ts): every cell once per round, then the master's share per model. */
+async function uneven(out: string, runs: number, models?: string[]): Promise<void> {
+  const cells = unevenCells(models);
+  const runsByCell = cells.map((): UnevenRun[] => []);
+  const masterRuns: MasterShareRun[] = [];
+  const ms = (value: number) => value.toFixed(1);
+  for (let round = 1; round <= runs; round++) {
+    for (const [at, cell] of cells.entries()) {
+      const run = await runUneven(cell);
+      runsByCell[at]!.push(run);
+      console.log(`  round ${round}: ${cell.setup}${cell.keepAlive ? ' -k' : ''} ${cell.name}: cheap ${Math.round(run.cheapPerSecond)} req/s, ` +
+        `p50 ${ms(run.cheap.all.p50)} p99 ${ms(run.cheap.all.p99)} max ${ms(run.cheap.all.max)} ms, ${run.cpuMicrosPerRequest.toFixed(0)} µs CPU/req, ` +
+        `split ${run.split.join(' / ')}, failed ${run.failed}`);
+    }
+    for (const model of MASTER_ACCEPTS.filter((name) => !models || models.includes(name))) {
+      const run = await runMasterShare(model);
+      masterRuns.push(run);
+      console.log(`  round ${round}: master share ${model}: ${Math.round(run.requestsPerSecond)} req/s, master ${ms(run.masterMicrosPerConnection)} µs/conn, ` +
+        `workers ${ms(run.workerMicrosPerRequest)} µs/req`);
+    }
+  }
+  mkdirSync(out, { recursive: true });
+  const cores = os.cpus().length;
+  writeFileSync(path.join(out, 'results.json'), JSON.stringify({ date: new Date().toISOString(), node: process.version, cores, runs: runsByCell.flat(), masterRuns }, null, 2));
+  console.log(`\n${writeUneven(out, runsByCell, masterRuns, cores)}\nwritten to ${out}/`);
+  if (runsByCell.flat().some((run) => run.failed > 0)) process.exitCode = 1;
+}
+
+function replotUneven(dir: string): void {
+  const { runs, masterRuns, cores } = JSON.parse(readFileSync(path.join(dir, 'results.json'), 'utf8')) as { runs: UnevenRun[]; masterRuns: MasterShareRun[]; cores: number };
+  const byCell = new Map<string, UnevenRun[]>();
+  for (const run of runs) byCell.set(`${run.name}|${run.setup}|${run.keepAlive}`, [...(byCell.get(`${run.name}|${run.setup}|${run.keepAlive}`) ?? []), run]);
+  console.log(writeUneven(dir, [...byCell.values()], masterRuns, cores));
 }
 
 /** --scenario long-lived --replot DIR: results.md and the charts again from DIR/results.json, measuring nothing. */

@@ -1,7 +1,10 @@
 /**
  * scripts/load.ts — `npm run load -- [-n 10000] [-c 100] [-k] [--json] URL`, ab's flags with ab's
- * meaning, on undici (tools/measure/load.ts). Prints an ab-like summary and the distribution by x-slot;
- * with --json, one JSON object instead (requestsPerSecond, slots, latency, failures).
+ * meaning (tools/measure/load.ts). Prints an ab-like summary, the distribution by x-slot, and latency
+ * percentiles per slot; with --json, one JSON object instead (requestsPerSecond, slots, latency, failures).
+ *
+ * `--expensive PATH --share F`: a fraction F of the requests ask PATH instead (`/work?us=20000`), and the
+ * latency of the cheap and the expensive ones is reported apart, overall and per slot.
  *
  * `--hold N [--rate R] [--duration S] [--slots W]`: long-lived connections instead (tools/measure/hold.ts):
  * N kept-alive connections opened in one burst, each asking R times a second for S seconds; prints the
@@ -11,9 +14,9 @@
 import { parseArgs } from 'node:util';
 import { distributionLines } from '../lib/report/report';
 import { EVEN_AT, runHold, type HoldRun } from '../tools/measure/hold';
-import { runLoad, REQUEST_TIMEOUT_MS, type LoadRun } from '../tools/measure/load';
+import { runLoad, REQUEST_TIMEOUT_MS, type ClassLatency, type LoadRun, type Percentiles } from '../tools/measure/load';
 
-const USAGE = 'usage: npm run load -- [-n requests] [-c concurrency] [-k] [--json] [--timeout ms] URL\n' +
+const USAGE = 'usage: npm run load -- [-n requests] [-c concurrency] [-k] [--json] [--timeout ms] [--expensive PATH --share F] URL\n' +
   '       npm run load -- --hold connections [--rate per-second] [--duration seconds] [--slots workers] [--json] URL';
 
 function parse() {
@@ -29,6 +32,8 @@ function parse() {
       rate: { type: 'string', default: '10' },
       duration: { type: 'string', default: '10' },
       slots: { type: 'string', default: '4' },
+      expensive: { type: 'string' },
+      share: { type: 'string', default: '0.05' },
     },
   });
   const whole = (name: string, text: string) => {
@@ -48,10 +53,14 @@ function parse() {
     throw new Error(`-c must be a whole number from 1 to -n, not '${values.c}'`);
   }
   if (!Number.isSafeInteger(timeoutMs) || timeoutMs < 1) throw new Error(`--timeout must be a whole number of ms, not '${values.timeout}'`);
+  const share = Number(values.share);
+  if (!(share > 0 && share <= 1)) throw new Error(`--share must be a fraction above 0, at most 1, not '${values.share}'`);
+  if (values.expensive !== undefined && !values.expensive.startsWith('/')) throw new Error(`--expensive must be a path, like /work?us=20000, not '${values.expensive}'`);
+  const mix = values.expensive === undefined ? undefined : { fraction: share, path: values.expensive };
   if (positionals.length !== 1) throw new Error('one URL, please');
   const url = new URL(positionals[0]!);
   if (url.protocol !== 'http:') throw new Error(`only http:// URLs, not '${url.protocol}'`);
-  return { url, requests, concurrency, keepAlive: values.k, json: values.json, timeoutMs, hold };
+  return { url, requests, concurrency, keepAlive: values.k, json: values.json, timeoutMs, hold, mix };
 }
 
 /** A bar on stderr, redrawn at most every 100 ms, only when stderr is a terminal. */
@@ -82,7 +91,22 @@ function summary(run: LoadRun, keepAlive: boolean): string {
     '',
     'Responses by x-slot:',
     ...(slots.length ? distributionLines(slots.map(([slot, count]) => ({ label: `slot ${slot}`, count }))) : ['  (none)']),
+    '',
+    ...latencyTable(run),
   ].join('\n');
+}
+
+/** Latency per class (cheap, expensive) and per slot: count, p50, p99, p99.9, max. */
+function latencyTable(run: LoadRun): string[] {
+  const row = (label: string, each: Percentiles) => `  ${label.padEnd(14)}${String(each.count).padStart(8)}` +
+    [each.p50, each.p99, each.p999, each.max].map((ms) => ms.toFixed(2).padStart(9)).join('');
+  const rows = (name: string, latency: ClassLatency) => [row(name, latency.all),
+    ...Object.entries(latency.bySlot).map(([slot, each]) => row(`  slot ${slot}`, each))];
+  return [
+    `Latency (ms)          count      p50      p99    p99.9      max`,
+    ...rows(run.expensive ? 'cheap' : 'all', run.cheap),
+    ...(run.expensive ? rows('expensive', run.expensive) : []),
+  ];
 }
 
 function holdSummary(run: HoldRun): string {
@@ -118,6 +142,7 @@ async function main(): Promise<void> {
     url: options.url.href, requests: run.requests, concurrency: options.concurrency, keepAlive: options.keepAlive,
     seconds: run.seconds, requestsPerSecond: run.requestsPerSecond, latencyMs: run.latencyMs, failed: run.failed,
     failures: run.failures, statuses: Object.fromEntries(run.statuses), slots: Object.fromEntries(run.bySlot),
+    cheapPerSecond: run.cheapPerSecond, cheap: run.cheap, expensive: run.expensive, mix: options.mix ?? null,
   }));
 }
 

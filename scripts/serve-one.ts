@@ -40,7 +40,7 @@ console.log(formatEvent({
 
 const stop = () => {
   closeHandle(handle);
-  console.log(formatEvent(buildReport('serve-one', transport, [{ slot: 0, pid: process.pid, replaced: false, ...counts, open: 0 }])));
+  console.log(formatEvent(buildReport('serve-one', transport, [{ slot: 0, pid: process.pid, replaced: false, ...counts, open: 0, load: { inFlight: 0, inProgress: 0, utilization: 0 } }])));
   process.exit(0);
 };
 process.once('SIGINT', stop);

@@ -6,24 +6,28 @@
  *     node master.js --model least-loaded --scheduler ./my-scheduler.js
  *
  * The master calls it once per new connection with what it knows of every worker that can take one,
- * in turn order, and hands the connection to the slot it returns. If it throws, or returns a slot that
- * is not among `loads`, the master says so (once a second at most) and takes the next worker in turn.
+ * in turn order, and hands the connection to the slot it returns; null keeps the connection in the
+ * master until the next worker acknowledges (only while every worker has a handle in flight). If it
+ * throws, or returns anything else, the master says so (once a second at most) and takes the next
+ * worker in turn.
+ *
+ * @typedef {import('../../lib/models/scheduler').WorkerLoad} WorkerLoad
  */
 
 /**
- * The fewest handles in flight, then the least busy event loop (in quarters), then the fewest
- * connections held and requests in progress; ties to the first, which is the next in turn.
- * @param {ReadonlyArray<import('../../lib/models/scheduler').WorkerLoad>} loads
- * @returns {number} the slot of the chosen worker
+ * Only a worker with nothing in flight; among those the least busy event loop (in quarters), then the
+ * fewest connections held and requests in progress; ties to the first, which is the next in turn.
+ * @param {ReadonlyArray<WorkerLoad>} loads
+ * @returns {number | null} the slot of the chosen worker, or null to wait
  */
 module.exports = function leastLoaded(loads) {
-  const key = (/** @type {import('../../lib/models/scheduler').WorkerLoad} */ load) =>
-    [load.inFlight, Math.round(load.utilization * 4), load.open + load.inProgress];
-  let best = loads[0];
+  /** @type {WorkerLoad | null} */
+  let best = null;
   for (const load of loads) {
-    const [a, b] = [key(load), key(best)];
-    const difference = a[0] - b[0] || a[1] - b[1] || a[2] - b[2];
-    if (difference < 0) best = load;
+    if (load.inFlight > 0) continue;
+    if (!best) best = load;
+    const busier = Math.round(load.utilization * 4) - Math.round(best.utilization * 4);
+    if (busier < 0 || (busier === 0 && load.open + load.inProgress < best.open + best.inProgress)) best = load;
   }
-  return best.slot;
+  return best ? best.slot : null;
 };

@@ -2,7 +2,8 @@
 /**
  * examples/schedulers/rotation.js — plain rotation, blind to load: what `rr-pipelined` does, as a
  * scheduler. `loads` comes in turn order (the worker after the last one chosen first), so taking the
- * first is taking turns; a scheduler keeps no state of its own for that.
+ * first is taking turns, without waiting for acknowledgements; a scheduler keeps no state of its own
+ * for that.
  *
  *     node master.js --model least-loaded --scheduler ./examples/schedulers/rotation.js
  *

@@ -49,7 +49,10 @@ export interface TcpWrap extends StreamWrap {
   onconnection: ((status: number, clientHandle?: TcpWrap) => void) | null;
   getsockname(out: { address?: string; port?: number; family?: string }): number;
   setNoDelay(on: boolean): number;
+  connect(req: ConnectRequest, address: string, port: number): number;
+  connect6(req: ConnectRequest, address: string, port: number): number;
 }
+export interface ConnectRequest { oncomplete(status: number, handle: TcpWrap): void }
 export interface PipeWrap extends StreamWrap {
   bind(path: string): number;
   listen(backlog: number): number;
@@ -66,6 +69,11 @@ interface StreamWrapBinding {
   kReadBytesOrError: number;
   kArrayBufferOffset: number;
   kLastWriteWasAsync: number;
+}
+interface TcpWrapBinding {
+  TCP: new (type: number) => TcpWrap;
+  TCPConnectWrap: new () => ConnectRequest;
+  constants: { SOCKET: number };
 }
 interface PipeWrapBinding {
   Pipe: new (type: number) => PipeWrap;
@@ -87,9 +95,10 @@ function internal<T>(name: string): T {
 
 let streamBinding: StreamWrapBinding | null = null;
 let pipeBinding: PipeWrapBinding | null = null;
+let tcpBinding: TcpWrapBinding | null = null;
 
 const tcpMethods = ['listen', 'getsockname', 'close', 'setNoDelay', 'readStart', 'readStop', 'useUserBuffer',
-  'writeBuffer', 'writeLatin1String', 'shutdown'] as const;
+  'writeBuffer', 'writeLatin1String', 'shutdown', 'connect', 'connect6'] as const;
 const pipeMethods = ['bind', 'listen', 'connect', 'open', 'readStart', 'writeLatin1String', 'close'] as const;
 
 /**
@@ -101,12 +110,17 @@ export function assertInternals(): void {
   if (typeof netInternals._createServerHandle !== 'function') throw new MissingInternalError('net._createServerHandle()');
   const foundStreams = internal<StreamWrapBinding>('stream_wrap');
   const foundPipes = internal<PipeWrapBinding>('pipe_wrap');
+  const foundTcp = internal<TcpWrapBinding>('tcp_wrap');
   for (const name of ['WriteWrap', 'ShutdownWrap', 'streamBaseState', 'kReadBytesOrError', 'kArrayBufferOffset', 'kLastWriteWasAsync'] as const) {
     if (foundStreams[name] === undefined) throw new MissingInternalError(`process.binding('stream_wrap').${name}`);
   }
   for (const name of ['Pipe', 'PipeConnectWrap', 'constants'] as const) {
     if (foundPipes[name] === undefined) throw new MissingInternalError(`process.binding('pipe_wrap').${name}`);
   }
+  for (const name of ['TCP', 'TCPConnectWrap'] as const) {
+    if (typeof foundTcp[name] !== 'function') throw new MissingInternalError(`process.binding('tcp_wrap').${name}`);
+  }
+  if (typeof foundTcp.constants?.SOCKET !== 'number') throw new MissingInternalError(`process.binding('tcp_wrap').constants.SOCKET`);
   const tcp = netInternals._createServerHandle('127.0.0.1', 0, 4);
   if (typeof tcp === 'number') throw new HandleError('bind', tcp);
   const pipe = new foundPipes.Pipe(foundPipes.constants.IPC);
@@ -126,6 +140,13 @@ export function assertInternals(): void {
   }
   streamBinding = foundStreams;
   pipeBinding = foundPipes;
+  tcpBinding = foundTcp;
+}
+
+/** process.binding('tcp_wrap'), checked: for the client side (tcp.ts, connectTcp). */
+export function tcps(): TcpWrapBinding {
+  if (!tcpBinding) assertInternals();
+  return tcpBinding!;
 }
 
 /** process.binding('stream_wrap'), checked: every process of the kit calls assertInternals() first. */

@@ -104,6 +104,11 @@ export class HandlePipeToWorker {
     writeText(this.pipe, moved ? `${seq} ${JSON.stringify(moved)}\n` : `${seq}\n`, clientHandle);
   }
 
+  /** Handles sent and not yet acknowledged. */
+  get inFlight(): number {
+    return this.awaiting.length;
+  }
+
   /** The worker has taken every handle up to `seq`. A stale or garbled number changes nothing. */
   private acknowledged(seq: number): void {
     while (this.awaiting.length > 0 && this.awaiting[0]!.seq <= seq) this.awaiting.shift()!.taken();

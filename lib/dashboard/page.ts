@@ -53,7 +53,8 @@ export const PAGE = `<!doctype html>
 <table>
   <thead><tr><th>slot</th><th>pid</th><th>connections accepted, share of the busiest</th><th class="num">connections</th><th class="num">/s</th>
     <th class="num">requests</th><th class="num">wake-ups/conn</th><th>open now</th><th class="num">open</th><th class="num">gave</th>
-    <th class="num">received</th><th>replaced</th></tr></thead>
+    <th class="num">received</th><th class="num" title="handles on its pipe not yet acknowledged">in flight</th>
+    <th class="num">in progress</th><th class="num" title="event-loop utilization, as it last said">loop busy</th><th>replaced</th></tr></thead>
   <tbody id="slots"></tbody>
 </table>
 <h2 style="font-size:16px">master log</h2>
@@ -70,7 +71,8 @@ function row(slot) {
   tr.innerHTML = '<td class="slot"></td><td class="pid"></td><td><div class="bar"><div></div></div></td>' +
     '<td class="num connections"></td><td class="num rate"></td><td class="num requests"></td>' +
     '<td class="num herd"></td><td><div class="bar open-bar"><div></div></div></td><td class="num open"></td>' +
-    '<td class="num given"></td><td class="num received"></td><td class="replaced"></td>';
+    '<td class="num given"></td><td class="num received"></td><td class="num in-flight"></td><td class="num in-progress"></td>' +
+    '<td class="num utilization"></td><td class="replaced"></td>';
   $('slots').appendChild(tr);
   return tr;
 }
@@ -110,6 +112,10 @@ function draw(frame) {
     tr.querySelector('.open').textContent = slot.open;
     tr.querySelector('.given').textContent = slot.given;
     tr.querySelector('.received').textContent = slot.received;
+    const load = current ? current.load : null;
+    tr.querySelector('.in-flight').textContent = load ? load.inFlight : '–';
+    tr.querySelector('.in-progress').textContent = load ? load.inProgress : '–';
+    tr.querySelector('.utilization').textContent = load ? Math.round(100 * load.utilization) + '%' : '–';
     tr.querySelector('.replaced').textContent = replaced.map((worker) => worker.pid + ' (' + worker.connections + ')').join(', ');
   }
   $('log').textContent = log.join('\\n');

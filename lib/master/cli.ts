@@ -7,6 +7,7 @@ import { UsageError } from '../errors';
 import { parseTransport, type TransportName } from '../http/transports';
 import { modelNames, type ModelName } from '../models/names';
 import { loadScheduler, type Scheduler } from '../models/scheduler';
+import { nginxBalances, type NginxBalance } from '../models/model';
 
 /**
  * Node's own default backlog (lib/net.js, `backlog || 511`), the same as nginx's on Linux. 511 rather
@@ -36,6 +37,8 @@ export interface MasterOptions {
   restartCloses: boolean;
   /** --scheduler: a user's choice of worker for least-loaded, loaded; null for the default. */
   scheduler: Scheduler | null;
+  /** --nginx-balance: how nginx picks a worker. */
+  nginxBalance: NginxBalance;
 }
 
 /**
@@ -86,6 +89,7 @@ export const USAGE = `usage: node master.js [options]
                      moving them to the new worker
   --scheduler FILE   least-loaded's choice of worker: a module exporting function (loads) => slot
                      (examples/schedulers/ has the default and plain rotation)
+  --nginx-balance B  how --model nginx picks a worker: round-robin (default) or least-conn
   --help             this text
 
 Ctrl-C (SIGINT) or SIGTERM: stop gracefully and print each worker's connection count.
@@ -138,6 +142,7 @@ export function parseMasterArgs(argv: string[]): MasterOptions | null {
         'moves-per-second': { type: 'string', default: String(DEFAULT_MOVES_PER_SECOND) },
         'restart-closes': { type: 'boolean', default: false },
         scheduler: { type: 'string' },
+        'nginx-balance': { type: 'string' },
         help: { type: 'boolean', default: false },
       },
     }));
@@ -149,6 +154,7 @@ export function parseMasterArgs(argv: string[]): MasterOptions | null {
   if (values.live && values.json) throw new UsageError('--live draws for people and --json writes for programs: pick one');
   const model = oneOf('model', values.model, modelNames);
   if (values.scheduler !== undefined && model !== 'least-loaded') throw new UsageError(`--scheduler chooses a worker for --model least-loaded, not ${model}`);
+  if (values['nginx-balance'] !== undefined && model !== 'nginx') throw new UsageError(`--nginx-balance is how nginx chooses a worker: it needs --model nginx, not ${model}`);
   return {
     workers: wholeNumber('workers', values.workers, 1, 64),
     port: wholeNumber('port', values.port, 0, 65535),
@@ -167,5 +173,6 @@ export function parseMasterArgs(argv: string[]): MasterOptions | null {
     rebalance: values.rebalance ? rebalanceSettings(values['rebalance-above'], values['moves-per-second'], values.model) : null,
     restartCloses: values['restart-closes'],
     scheduler: values.scheduler === undefined ? null : loadScheduler(values.scheduler),
+    nginxBalance: oneOf('nginx-balance', values['nginx-balance'] ?? 'round-robin', nginxBalances),
   };
 }

@@ -2,16 +2,19 @@
  * lib/models/least-loaded.ts — the master accepts, and hands each connection to the worker its
  * scheduler picks by load.
  *
- * The mechanism is rr-pipelined's (master-accepts.ts, the handle pipe, many handles in flight); the
- * choice is a function (scheduler.ts), given for every worker that can take one what the master knows:
- * handles in flight (its own count), connections held, and what the worker said of itself on its last
- * acknowledgement (requests in progress, event-loop utilization). No message per request: the load rides
- * on the acknowledgements and counts the workers send anyway.
+ * The mechanism is rr-pipelined's (master-accepts.ts, the handle pipe, handles kept until acknowledged);
+ * the choice is a function (scheduler.ts), given for every worker that can take one what the master
+ * knows: handles in flight and how long the oldest has waited (its own count and clock), connections
+ * held, and what the worker said of itself on its last acknowledgement (requests in progress, event-loop
+ * utilization). No message per request: the load rides on the acknowledgements and counts the workers
+ * send anyway.
  *
- * Why it matters. A shared accept queue is load-aware by nature: only a worker that is idle is in
- * epoll_wait to take the next connection. Strict rotation and SO_REUSEPORT's hash are blind: they hand a
- * cheap request to a worker burning an expensive one, and it waits. This model keeps the master's
- * exact split and adds what the queue knew.
+ * Waiting is the scheduler's to decide. It may answer null: the connection stays in the master and goes
+ * to the first worker that acknowledges, what a shared accept queue does by nature (only an idle worker
+ * is in epoll_wait), without its herd. The default waits whenever no worker is free (scheduler.ts); a
+ * scheduler that takes the first pipelines as rr-pipelined does. The model bounds it: at most
+ * MAX_IN_FLIGHT handles to a worker, and a null while some worker has nothing in flight (no
+ * acknowledgement would come to end the wait) counts as a scheduler's failure.
  *
  * A user's scheduler is code we do not control: one that throws, or names no worker that can take a
  * connection, costs a warning line (at most one a second) and the connection goes to the next worker
@@ -26,18 +29,23 @@ import { leastLoaded, type Scheduler, type WorkerLoad } from './scheduler';
 const WARN_EVERY_MS = 1000;
 
 export class LeastLoadedModel extends MasterAccepts {
+  /** When each handle in flight was sent, oldest first, per worker (acknowledgements come in that order). */
+  private readonly sentAt = new Map<WorkerLink, number[]>();
   private lastWarning = -Infinity;
   private unsaid = 0;
 
-  constructor(settings: ModelSettings, private readonly scheduler: Scheduler = leastLoaded, private readonly now: () => number = Date.now) {
+  /** `now`: a clock in ms (performance.now, or a unit test's). */
+  constructor(settings: ModelSettings, private readonly scheduler: Scheduler = leastLoaded,
+    private readonly now: () => number = () => performance.now()) {
     super(settings, 'pipe');
   }
 
   protected choose(): WorkerLink | null {
+    const now = this.now();
     const candidates = this.inTurn((worker) => worker.takesConnections && this.inFlightTo(worker) < MAX_IN_FLIGHT);
     if (candidates.length === 0) return null;
     const loads: WorkerLoad[] = candidates.map((worker) => ({
-      slot: worker.slot, inFlight: this.inFlightTo(worker), open: worker.open, ...worker.load,
+      slot: worker.slot, inFlight: this.inFlightTo(worker), waitedMs: this.waited(worker, now), open: worker.open, ...worker.load,
     }));
     let slot: unknown;
     try {
@@ -45,8 +53,30 @@ export class LeastLoadedModel extends MasterAccepts {
     } catch (error) {
       return this.fallBack(candidates, `threw ${(error as Error)?.message ?? String(error)}`);
     }
+    // Waiting is allowed while an acknowledgement is sure to come and ask again.
+    if (slot === null && loads.every((load) => load.inFlight > 0)) return null;
     const chosen = candidates.find((worker) => worker.slot === slot);
-    return chosen ? this.passTo(chosen) : this.fallBack(candidates, `returned ${String(slot)}, not the slot of a worker that can take it`);
+    return chosen ? this.passTo(chosen) : this.fallBack(candidates, slot === null ? 'waited while a worker had nothing in flight'
+      : `returned ${String(slot)}, not the slot of a worker that can take it`);
+  }
+
+  private waited(worker: WorkerLink, now: number): number {
+    const oldest = this.sentAt.get(worker)?.[0];
+    return oldest === undefined ? 0 : now - oldest;
+  }
+
+  protected override handed(worker: WorkerLink): void {
+    const times = this.sentAt.get(worker);
+    if (times) times.push(this.now());
+    else this.sentAt.set(worker, [this.now()]);
+  }
+
+  protected override taken(worker: WorkerLink): void {
+    this.sentAt.get(worker)?.shift();
+  }
+
+  protected override left(worker: WorkerLink): void {
+    this.sentAt.delete(worker);
   }
 
   /** The scheduler failed: this connection goes to the next worker in turn. */

@@ -45,6 +45,9 @@ export abstract class MasterAccepts implements Model {
   /** A worker has taken a handle (rr-free frees it). */
   protected taken(_worker: WorkerLink): void {}
 
+  /** A handle went to a worker (least-loaded notes when). */
+  protected handed(_worker: WorkerLink): void {}
+
   start(): void {
     const { host, port, backlog } = this.settings;
     this.socket = bindServerHandle(host, port);
@@ -113,6 +116,7 @@ export abstract class MasterAccepts implements Model {
 
   private hand(worker: WorkerLink, clientHandle: ClientHandle): void {
     this.inFlight.add(worker, clientHandle);
+    this.handed(worker);
     const taken = () => this.onTaken(worker, clientHandle);
     if (this.via === 'pipe') return worker.pipe.send(clientHandle, taken);
     worker.send({ type: 'take' }, clientHandle, taken, (error) => {

@@ -70,6 +70,9 @@ export interface Model {
   close(): void | Promise<void>;
 }
 
+export const nginxBalances = ['round-robin', 'least-conn'] as const;
+export type NginxBalance = (typeof nginxBalances)[number];
+
 export interface ModelSettings {
   host: string;
   port: number;
@@ -79,6 +82,8 @@ export interface ModelSettings {
   warn(message: string): void;
   /** least-loaded's choice of a worker (scheduler.ts); null or absent: its default. */
   scheduler?: Scheduler | null;
+  /** How nginx chooses an upstream: its round robin (the default) or least_conn. */
+  nginxBalance?: NginxBalance;
 }
 
 /** The order and the socket a worker listens on, for the models where the master binds (shared, reuseport, nginx). */

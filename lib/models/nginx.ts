@@ -2,7 +2,8 @@
  * lib/models/nginx.ts — the article's second answer: nginx in front, one port per worker.
  *
  * Each worker listens on a port of its own (P+1 … P+N) and nginx, listening on P, spreads requests over
- * them with its upstream round-robin. The kernel no longer decides anything: nginx does. But each nginx
+ * them with its upstream round-robin (or, with --nginx-balance least-conn, to the upstream with the fewest
+ * requests in progress). The kernel no longer decides anything: nginx does. But each nginx
  * worker process keeps its own rotation (without a shared `zone`, upstream state lives in each
  * process's memory; ngx_http_upstream_round_robin.c), so with K nginx workers a Node worker's count is
  * within K of N/W, not exact. And every request now crosses two TCP connections.
@@ -27,8 +28,11 @@ export function nginxConfig(settings: ModelSettings, port: number, prefix: strin
   // the master holds each slot's socket, so a connection to a slot whose worker just died waits in its
   // queue for the replacement.
   const upstreams = Array.from({ length: settings.workers }, (_, slot) => `        server ${host}:${port + 1 + slot} max_fails=0;`);
+  // least_conn counts the requests each upstream is serving; with a shared `zone` the two nginx workers
+  // count together (ngx_http_upstream_zone_module), without one each would count only its own.
+  const balance = settings.nginxBalance === 'least-conn' ? ['        least_conn;', '        zone cluster 64k;'] : [];
   return nginxConfigFile(prefix, NGINX_WORKERS, `    upstream cluster {
-${upstreams.join('\n')}
+${[...balance, ...upstreams].join('\n')}
     }
     server {
         listen ${host}:${port} backlog=${settings.backlog};

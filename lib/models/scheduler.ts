@@ -21,6 +21,8 @@ export interface WorkerLoad {
    * nothing until it is done: the freshest sign of a busy worker, counted by the master itself.
    */
   readonly inFlight: number;
+  /** How long the oldest of them has waited, in ms (0 when none): past a couple of ms, its loop is stuck. */
+  readonly waitedMs: number;
   /** Connections it holds: its last report, and the ones it has taken since. */
   readonly open: number;
   /** Requests begun and not yet answered, as its last acknowledgement or report said. */
@@ -30,30 +32,34 @@ export interface WorkerLoad {
 }
 
 /**
- * Chooses the worker for one new connection: returns the `slot` of one of `loads`. `loads` holds the
- * workers that can take a connection now (never empty), in turn order: the first is the one after the
- * last chosen, so a scheduler that breaks ties by taking the first takes turns.
+ * Chooses the worker for one new connection: returns the `slot` of one of `loads`, or null to keep the
+ * connection in the master until the next acknowledgement (allowed only while every worker has a handle
+ * in flight: otherwise no acknowledgement would come). `loads` holds the workers that can take a
+ * connection now (never empty), in turn order: the first is the one after the last chosen, so a scheduler
+ * that breaks ties by taking the first takes turns.
  */
-export type Scheduler = (loads: readonly WorkerLoad[]) => number;
+export type Scheduler = (loads: readonly WorkerLoad[]) => number | null;
 
 /**
- * The default: the exact minimum of (handles in flight, utilization in quarters, connections held and
- * requests in progress), ties to the first in turn. In flight first: it is the master's own count, right
- * now, and a worker stuck on a long request piles them up; then how busy its loop was lately, coarsely,
- * so noise between 0.31 and 0.33 does not decide; then what it holds. The exact minimum rather than
- * HAProxy's or nginx's power of two random choices: those stop many choosers with stale views from all
- * rushing to the same idle worker; here one chooser counts every handle it sends, so its view is never
- * stale, and scanning a worker per core costs less than a random number (NOTES.md, "uneven load").
+ * The default: only a worker with nothing in flight (it has acknowledged everything it was handed: it is
+ * turning its event loop), and among those the exact minimum of (utilization in quarters, connections held
+ * and requests in progress), ties to the first in turn; none free, and the connection waits for the first
+ * acknowledgement. That is Node's free list (rr-free.ts) on the handle pipe, choosing among the free by
+ * load: a worker burning a long request is never handed a second connection to wait behind it, which
+ * pipelining to a worker that looks responsive does (notes/uneven.md: cheap p99 35 ms against 47–56).
+ * Utilization coarsely, so noise between 0.31 and 0.33 does not decide. The exact minimum rather than
+ * HAProxy's or nginx's power of two random choices: those keep many choosers with stale views from all
+ * rushing to the same idle worker; here one chooser counts every handle it sends, so its view of what is
+ * in flight is never stale, and scanning a worker per core costs less than drawing random numbers.
  */
 export const leastLoaded: Scheduler = (loads) => {
-  let best = loads[0]!;
-  for (const load of loads) if (compare(load, best) < 0) best = load;
-  return best.slot;
+  let best: WorkerLoad | null = null;
+  for (const load of loads) if (load.inFlight === 0 && (!best || compare(load, best) < 0)) best = load;
+  return best?.slot ?? null;
 };
 
 function compare(a: WorkerLoad, b: WorkerLoad): number {
-  return a.inFlight - b.inFlight || quarters(a.utilization) - quarters(b.utilization) ||
-    a.open + a.inProgress - (b.open + b.inProgress);
+  return quarters(a.utilization) - quarters(b.utilization) || a.open + a.inProgress - (b.open + b.inProgress);
 }
 
 const quarters = (utilization: number) => Math.round(utilization * 4);

@@ -11,7 +11,7 @@ import type { Load, Report } from '../channel/messages';
 import type { ForkKind } from '../models/model';
 
 /** The master's end of a worker's handle pipe, as the supervisor uses it. */
-export type PipeEnd = Pick<HandlePipeToWorker, 'send' | 'end' | 'closeWhenRead'>;
+export type PipeEnd = Pick<HandlePipeToWorker, 'send' | 'end' | 'closeWhenRead' | 'inFlight'>;
 
 export interface Spawned {
   child: ChildProcess;

@@ -110,6 +110,7 @@ export class Supervisor implements Slots {
     return this.everyWorker.map((worker) => ({
       slot: worker.slot, pid: worker.pid, replaced: this.slots[worker.slot] !== worker, ...worker.counts,
       open: worker.exited ? 0 : worker.counts.open,
+      load: worker.exited ? { inFlight: 0, inProgress: 0, utilization: 0 } : { inFlight: worker.pipe.inFlight, ...worker.load },
     }));
   }
 

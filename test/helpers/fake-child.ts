@@ -19,6 +19,8 @@ let nextPid = 50_000;
 /** The master's end of a fake worker's handle pipe: records what goes on it; nothing comes back. */
 export class FakePipeEnd implements PipeEnd {
   readonly sent: number[] = [];
+  /** Handles not yet acknowledged, as the test sets it. */
+  inFlight = 0;
   ended = false;
   closed = false;
   send(): void {

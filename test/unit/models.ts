@@ -9,6 +9,7 @@ import t from 'tap';
 import type { MasterAccepts } from '../../lib/models/master-accepts';
 import { RoundRobinModel } from '../../lib/models/rr';
 import { FreeRoundRobinModel } from '../../lib/models/rr-free';
+import { nginxConfig } from '../../lib/models/nginx';
 import { Rotation } from '../../lib/models/rotation';
 import { MAX_IN_FLIGHT, PipelinedRoundRobinModel } from '../../lib/models/rr-pipelined';
 import { clientHandle, FakeWorker, settings, type FakeHandle } from '../helpers/fakes';
@@ -230,3 +231,12 @@ for (const [name, create, pipe] of [
     t.equal(await connect(port), 'refused', 'nothing listens any more');
   });
 }
+
+t.test('nginx: round robin by default; --nginx-balance least-conn adds least_conn and a zone its workers share', async (t) => {
+  const upstream = (config: string) => /upstream cluster \{\n([^}]*)\}/.exec(config)![1]!;
+  const roundRobin = upstream(nginxConfig(settings(), 3000, '/x'));
+  t.notMatch(roundRobin, /least_conn|zone/);
+  t.equal(roundRobin.match(/server 127\.0\.0\.1:300\d max_fails=0;/g)!.length, 4);
+  const leastConn = upstream(nginxConfig({ ...settings(), nginxBalance: 'least-conn' }, 3000, '/x'));
+  t.match(leastConn, /^ {8}least_conn;\n {8}zone cluster 64k;\n {8}server 127\.0\.0\.1:3001 max_fails=0;/);
+});

@@ -40,7 +40,7 @@ t.test('the extremes', async (t) => {
 
 /** A worker's counts, with no moves and nothing open unless the test says otherwise. */
 const worker = (slot: number, pid: number, replaced: boolean, connections: number, requests: number) =>
-  ({ slot, pid, replaced, connections, requests, received: 0, given: 0, open: 0 });
+  ({ slot, pid, replaced, connections, requests, received: 0, given: 0, open: 0, load: { inFlight: 0, inProgress: 0, utilization: 0 } });
 const WORKERS = [
   worker(0, 101, false, 30, 30),
   worker(1, 102, true, 4, 5),
@@ -189,7 +189,7 @@ t.test('news: what a person hears of as it happens', async (t) => {
 const DEFAULTS = {
   workers: 4, port: 3000, host: '127.0.0.1', backlog: 511, model: 'shared', transport: 'raw', headTimeoutMs: 10000,
   idleTimeoutMs: 5000, drainTimeoutMs: 10000, allowCrash: false, live: false, json: false, dashboard: null, printConfig: false,
-  rebalance: null, restartCloses: false, scheduler: null,
+  rebalance: null, restartCloses: false, scheduler: null, nginxBalance: 'round-robin',
 };
 
 t.test('defaults: the article\'s four workers on port 3000, loopback only, the raw transport', async (t) => {
@@ -215,6 +215,7 @@ t.test('flags', async (t) => {
   t.same(parseMasterArgs(['--rebalance'])?.rebalance, { aboveMeanPercent: 5, movesPerSecond: 200 });
   t.same(parseMasterArgs(['--rebalance', '--rebalance-above', '20', '--moves-per-second', '50'])?.rebalance, { aboveMeanPercent: 20, movesPerSecond: 50 });
   t.equal(parseMasterArgs(['--restart-closes'])?.restartCloses, true);
+  t.equal(parseMasterArgs(['--model', 'nginx', '--nginx-balance', 'least-conn'])?.nginxBalance, 'least-conn');
 });
 
 t.test('bad flags are one readable line', async (t) => {
@@ -235,6 +236,8 @@ t.test('bad flags are one readable line', async (t) => {
     [['--rebalance', '--rebalance-above', '0'], /^--rebalance-above must be a whole number from 1 to 1000, not '0'$/],
     [['--rebalance', '--moves-per-second', 'lots'], /^--moves-per-second must be a whole number from 1 to 100000, not 'lots'$/],
     [['--nope'], /Unknown option '--nope'/],
+    [['--model', 'nginx', '--nginx-balance', 'random'], /^--nginx-balance must be one of round-robin, least-conn, not 'random'$/],
+    [['--nginx-balance', 'least-conn'], /^--nginx-balance is how nginx chooses a worker: it needs --model nginx, not shared$/],
   ];
   for (const [argv, message] of cases) t.throws(() => parseMasterArgs(argv), { constructor: UsageError, message }, argv.join(' '));
 });

@@ -16,7 +16,7 @@ import { leastLoaded, loadScheduler, type Scheduler, type WorkerLoad } from '../
 import { clientHandle, FakeWorker, settings, type FakeHandle } from '../helpers/fakes';
 
 const EXAMPLES = path.join(__dirname, '..', '..', 'examples', 'schedulers');
-const idle = (slot: number, load: Partial<WorkerLoad> = {}): WorkerLoad => ({ slot, inFlight: 0, open: 0, inProgress: 0, utilization: 0, ...load });
+const idle = (slot: number, load: Partial<WorkerLoad> = {}): WorkerLoad => ({ slot, inFlight: 0, waitedMs: 0, open: 0, inProgress: 0, utilization: 0, ...load });
 
 function setup(workers: number, scheduler?: Scheduler) {
   const warnings: string[] = [];
@@ -36,8 +36,9 @@ function setup(workers: number, scheduler?: Scheduler) {
   return { model, all, warnings, clock, connect, order, sentTo };
 }
 
-t.test('the default: fewest in flight, then the least busy loop in quarters, then the fewest held; ties to the first', async (t) => {
+t.test('the default: only a worker with nothing in flight, the least busy loop in quarters, then the fewest held; ties to the first', async (t) => {
   t.equal(leastLoaded([idle(0, { inFlight: 1 }), idle(1, { open: 40, utilization: 0.9 })]), 1, 'a handle not acknowledged outweighs everything');
+  t.equal(leastLoaded([idle(0, { inFlight: 1 }), idle(1, { inFlight: 3, waitedMs: 50 })]), null, 'none free: wait for an acknowledgement');
   t.equal(leastLoaded([idle(0, { utilization: 0.6 }), idle(1, { open: 40, inProgress: 3 })]), 1, 'a busy loop outweighs what it holds');
   t.equal(leastLoaded([idle(0, { utilization: 0.3 }), idle(1, { utilization: 0.33, open: 1 })]), 0, '0.3 and 0.33 are the same quarter: what it holds decides');
   t.equal(leastLoaded([idle(0, { open: 2 }), idle(1, { open: 1, inProgress: 1 }), idle(2, { open: 1 })]), 2, 'held and in progress add up');
@@ -45,17 +46,20 @@ t.test('the default: fewest in flight, then the least busy loop in quarters, the
 });
 
 const loadArbitrary = fc.record({
-  inFlight: fc.nat(MAX_IN_FLIGHT), open: fc.nat(500), inProgress: fc.nat(20), utilization: fc.double({ min: 0, max: 1, noNaN: true }),
+  inFlight: fc.oneof(fc.constant(0), fc.nat(MAX_IN_FLIGHT)), waitedMs: fc.nat(100), open: fc.nat(500), inProgress: fc.nat(20), utilization: fc.double({ min: 0, max: 1, noNaN: true }),
 });
 const loadsArbitrary = fc.array(loadArbitrary, { minLength: 1, maxLength: 16 })
   .map((loads) => loads.map((load, at) => ({ ...load, slot: (at * 7) % 16 })));
 
-t.test('the default always names one of the loads, and none beats it', async (t) => {
+t.test('the default names a free worker that none beats, or waits only when none is free', async (t) => {
   fc.assert(fc.property(loadsArbitrary, (loads) => {
-    const chosen = loads.find((load) => load.slot === leastLoaded(loads));
-    const key = (load: WorkerLoad) => [load.inFlight, Math.round(load.utilization * 4), load.open + load.inProgress];
-    const beats = (a: number[], b: number[]) => a[0]! - b[0]! || a[1]! - b[1]! || a[2]! - b[2]!;
-    return chosen !== undefined && loads.every((load) => beats(key(load), key(chosen)) >= 0);
+    const slot = leastLoaded(loads);
+    const free = loads.filter((load) => load.inFlight === 0);
+    if (slot === null) return free.length === 0;
+    const chosen = free.find((load) => load.slot === slot);
+    const key = (load: WorkerLoad) => [Math.round(load.utilization * 4), load.open + load.inProgress];
+    const beats = (a: number[], b: number[]) => a[0]! - b[0]! || a[1]! - b[1]!;
+    return chosen !== undefined && free.every((load) => beats(key(load), key(chosen)) >= 0);
   }));
   t.pass('100 generated sets of loads');
 });
@@ -86,7 +90,21 @@ t.test('idle workers that acknowledge at once take turns: an exact split', async
   t.same(sentTo(), [10, 10, 10, 10]);
 });
 
-t.test('a worker that does not acknowledge (busy on a long request) gets nothing more while another has fewer in flight', async (t) => {
+t.test('when every worker has a handle in flight the connection waits, and goes to the first that acknowledges, not the next in turn', async (t) => {
+  const { all, connect, sentTo } = setup(3);
+  connect(3);
+  t.same(sentTo(), [1, 1, 1]);
+  const waiting = connect(2);
+  t.same(sentTo(), [1, 1, 1], 'both wait in the master');
+  t.same(waiting.map((handle) => handle.closed), [false, false], 'held, not dropped');
+  all[2]!.pipe.take();
+  t.same(sentTo(), [1, 1, 2], 'the first to acknowledge takes the oldest');
+  all[0]!.pipe.take();
+  t.same(sentTo(), [2, 1, 2]);
+  t.same(all[0]!.pipe.sent.at(-1), waiting[1]!.name, 'in the order they came');
+});
+
+t.test('a worker that does not acknowledge (busy on a long request) gets nothing more while another is free', async (t) => {
   const { all, connect, sentTo } = setup(3);
   connect(3);
   for (const worker of [all[0]!, all[2]!]) worker.pipe.take(MAX_IN_FLIGHT);
@@ -102,12 +120,16 @@ t.test('a worker that does not acknowledge (busy on a long request) gets nothing
 
 t.test('the scheduler sees every worker that can take a connection, in turn order, with what the master knows', async (t) => {
   const seen: WorkerLoad[][] = [];
-  const { all, model, connect } = setup(3, (loads) => { seen.push([...loads]); return loads[0]!.slot; });
+  const { all, model, clock, connect } = setup(3, (loads) => { seen.push([...loads]); return loads[0]!.slot; });
   all[2]!.open = 7;
   all[2]!.load = { inProgress: 2, utilization: 0.5 };
-  connect(2);
+  clock.ms = 10;
+  connect();
+  clock.ms = 12.5;
+  connect();
   t.same(seen[0], [idle(0), idle(1), idle(2, { open: 7, inProgress: 2, utilization: 0.5 })]);
-  t.same(seen[1]!.map((load) => [load.slot, load.inFlight]), [[1, 0], [2, 0], [0, 1]], 'from the one after the last chosen; slot 0 has one in flight');
+  t.same(seen[1]!.map((load) => [load.slot, load.inFlight, load.waitedMs]), [[1, 0, 0], [2, 0, 0], [0, 1, 2.5]],
+    'from the one after the last chosen; slot 0 has had one in flight for 2.5 ms');
   all[1]!.takesConnections = false;
   model.remove(all[2]!);
   connect();
@@ -125,7 +147,7 @@ t.test('a worker at MAX_IN_FLIGHT is not offered; when none can take one, the co
 });
 
 t.test('a scheduler that throws or names no worker that can take one: the next in turn, one warning a second, nothing lost', async (t) => {
-  let answer: () => number = () => { throw new Error('boom'); };
+  let answer: () => number | null = () => { throw new Error('boom'); };
   const { all, warnings, clock, connect, sentTo } = setup(3, () => answer());
   connect(4);
   t.same(sentTo(), [2, 1, 1], 'in turn');
@@ -142,6 +164,26 @@ t.test('a scheduler that throws or names no worker that can take one: the next i
     answer = bad;
     connect();
   }
-  t.equal(sentTo().reduce((sum, count) => sum + count, 0), 10, 'every connection went somewhere');
+  answer = () => null;
+  all[1]!.pipe.take(MAX_IN_FLIGHT);
+  connect();
+  t.equal(sentTo().reduce((sum, count) => sum + count, 0), 11, 'every connection went somewhere');
   t.equal(all[0]!.pipe.sent.length, 2, 'never to the draining one');
+  clock.ms = 2000;
+  all[1]!.pipe.take(MAX_IN_FLIGHT);
+  connect();
+  t.equal(warnings[2], 'the scheduler waited while a worker had nothing in flight (6 times since the last warning); the connection goes to the next worker in turn',
+    'a wait no acknowledgement would end is a failure too');
+});
+
+t.test('a scheduler that waits while every worker has a handle in flight: no warning, and it is asked again on each acknowledgement', async (t) => {
+  let calls = 0;
+  const { all, warnings, connect, sentTo } = setup(2, (loads) => { calls++; return loads.every((load) => load.inFlight > 0) ? null : loads[0]!.slot; });
+  connect(3);
+  t.same(sentTo(), [1, 1]);
+  t.same(warnings, []);
+  const before = calls;
+  all[1]!.pipe.take();
+  t.equal(calls, before + 1, 'asked again');
+  t.same(sentTo(), [1, 2]);
 });

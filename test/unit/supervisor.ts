@@ -94,7 +94,10 @@ t.test('a worker killed from outside is replaced at once, in its slot; its count
   const { supervisor, spawner, model, of } = setup(2);
   await supervisor.start();
   const victim = spawner.in(1)[0]!;
-  victim.report({ type: 'counted', connections: 4, requests: 9, received: 1, given: 2, open: 3, inProgress: 0, utilization: 0 });
+  victim.report({ type: 'counted', connections: 4, requests: 9, received: 1, given: 2, open: 3, inProgress: 2, utilization: 0.75 });
+  victim.pipe.inFlight = 5;
+  await until(() => supervisor.counts()[1]!.load.utilization === 0.75, EVENT_MS, 'the report to arrive');
+  t.same(supervisor.counts()[1]!.load, { inFlight: 5, inProgress: 2, utilization: 0.75 }, 'its load, as it said and as its pipe counts');
   victim.kill('SIGKILL');
   await until(() => of('worker-ready').length === 1, EVENT_MS, 'the replacement to be ready');
   t.match(of('worker-exited'), [{ slot: 1, pid: victim.pid, signal: 'SIGKILL', restartInMs: 0 }]);
@@ -107,6 +110,7 @@ t.test('a worker killed from outside is replaced at once, in its slot; its count
     { slot: 1, pid: victim.pid, replaced: true, connections: 4, given: 2, open: 0 },
     { slot: 1, pid: replacement.pid, replaced: false, connections: 0, given: 0, open: 0 },
   ], 'a dead worker holds nothing open, whatever it last said');
+  t.same(supervisor.counts()[1]!.load, { inFlight: 0, inProgress: 0, utilization: 0 }, 'nor has it any load');
   await supervisor.killAll();
 });
 

@@ -1,19 +1,29 @@
 /**
- * tools/measure/load.ts — a load generator on undici, with ab's meaning for its numbers.
+ * tools/measure/load.ts — a load generator with ab's meaning for its numbers.
  *
- * `requests` requests, `concurrency` at a time. Without keep-alive every request goes on a new TCP
- * connection, as ab sends them without -k (undici's `reset: true` sends `connection: close`, and the pool
- * opens a new connection for the next request); that is how you see the distribution of connections.
- * With keep-alive the pool keeps `concurrency` connections and every request rides one of them, which
- * shows that a model distributes connections, not requests. Responses are tallied by `x-slot`, so the
- * client's view of the distribution can be set beside the workers' own counts (by their `x-slot`). Latency goes into an HDR
- * histogram (hdr-histogram-js) in microseconds, so percentiles stay exact to 3 digits at any count.
+ * `requests` requests, `concurrency` at a time, each stream of them on a client connection of its own
+ * (raw-client.ts, on raw libuv handles). Without keep-alive every request goes on a new TCP connection, as
+ * ab sends them without -k; that is how you see the distribution of connections. With keep-alive each of
+ * the `concurrency` connections carries its stream's requests, which shows that a model distributes
+ * connections, not requests. Responses
+ * are tallied by `x-slot`, so the client's view of the distribution can be set beside the workers' own.
+ *
+ * A mix: a `fraction` of the requests ask an expensive `path` (`/work?us=20000`) instead, spread evenly
+ * (request i is expensive when ⌊(i+1)·f⌋ > ⌊i·f⌋), and latency is kept apart for the cheap and the
+ * expensive ones, overall and per slot: the question is whether a cheap request waits behind an
+ * expensive one. Latencies go into HDR histograms (hdr-histogram-js) in microseconds, exact to 3 digits.
  */
 import * as hdr from 'hdr-histogram-js';
-import { Pool } from 'undici';
+import { RawConnection } from './raw-client';
 
 /** Every request gives up after this long: a load run never hangs on a server that stopped answering. */
 export const REQUEST_TIMEOUT_MS = 10_000;
+
+export interface Mix {
+  /** The share of requests, 0..1, that ask `path` instead of the URL's own. */
+  fraction: number;
+  path: string;
+}
 
 export interface LoadOptions {
   url: URL;
@@ -21,6 +31,7 @@ export interface LoadOptions {
   concurrency: number;
   keepAlive: boolean;
   timeoutMs?: number;
+  mix?: Mix;
   /** Stop starting requests after this long, even if fewer than `requests` were sent (a timed run). */
   durationMs?: number;
   /** Stop starting requests once this says so (checked before each one). */
@@ -33,12 +44,23 @@ export interface LoadOptions {
 
 export type FailureCause = 'refused' | 'reset' | 'timeout' | 'badStatus' | 'other';
 
+/** Latency percentiles in milliseconds, from a request's start to the last byte of its answer. */
+export interface Percentiles { count: number; p50: number; p99: number; p999: number; max: number }
+
+/** One class of requests (cheap or expensive): overall, and per slot. */
+export interface ClassLatency { all: Percentiles; bySlot: Record<number, Percentiles> }
+
 export interface LoadRun {
   requests: number;
   seconds: number;
   requestsPerSecond: number;
-  /** Latency in milliseconds, from the request's start to the last byte of its body. */
+  /** Every request's latency together, in milliseconds. */
   latencyMs: { p50: number; p90: number; p99: number; max: number };
+  /** The cheap requests (the URL's own) and the expensive ones (the mix's path; null without a mix). */
+  cheap: ClassLatency;
+  expensive: ClassLatency | null;
+  /** Cheap requests answered per second. */
+  cheapPerSecond: number;
   /** Responses per `x-slot`. */
   bySlot: Map<number, number>;
   statuses: Map<number, number>;
@@ -49,12 +71,12 @@ export interface LoadRun {
   bodyBytes: number;
 }
 
-/** undici puts the socket error's code on the error or on its cause. */
+/** The client's errors carry a code (raw-client.ts); a wrapped one, on its cause. */
 function causeOf(error: unknown): FailureCause {
   const codes = [error, (error as { cause?: unknown })?.cause].map((each) => (each as { code?: string })?.code);
   if (codes.includes('ECONNREFUSED')) return 'refused';
-  if (codes.some((code) => code === 'ECONNRESET' || code === 'EPIPE' || code === 'UND_ERR_SOCKET')) return 'reset';
-  if (codes.some((code) => code?.startsWith('UND_ERR_') && code.endsWith('TIMEOUT'))) return 'timeout';
+  if (codes.some((code) => code === 'ECONNRESET' || code === 'EPIPE')) return 'reset';
+  if (codes.includes('ETIMEDOUT')) return 'timeout';
   return 'other';
 }
 
@@ -62,33 +84,81 @@ function increment<K>(map: Map<K, number>, key: K): void {
   map.set(key, (map.get(key) ?? 0) + 1);
 }
 
+/** Whether request `index` (from 0) is one of the mix's expensive ones: evenly spread, exactly `fraction` of them. */
+export function isExpensive(index: number, fraction: number): boolean {
+  return Math.floor((index + 1) * fraction) > Math.floor(index * fraction);
+}
+
+/** Histograms by class and slot, and the percentiles they give. */
+class Latencies {
+  private readonly histograms = new Map<string, hdr.Histogram>();
+
+  constructor(private readonly highestMicros: number) {}
+
+  record(key: string, micros: number): void {
+    let histogram = this.histograms.get(key);
+    if (!histogram) {
+      histogram = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: this.highestMicros, numberOfSignificantValueDigits: 3 });
+      this.histograms.set(key, histogram);
+    }
+    histogram.recordValue(Math.min(micros, this.highestMicros));
+  }
+
+  percentiles(key: string): Percentiles {
+    const histogram = this.histograms.get(key);
+    if (!histogram) return { count: 0, p50: 0, p99: 0, p999: 0, max: 0 };
+    const ms = (percentile: number) => histogram.getValueAtPercentile(percentile) / 1000;
+    // A percentile is the top of its bucket, which can lie a hair above the largest value recorded.
+    const max = histogram.maxValue / 1000;
+    return { count: histogram.totalCount, p50: Math.min(ms(50), max), p99: Math.min(ms(99), max), p999: Math.min(ms(99.9), max), max };
+  }
+
+  ofClass(name: string): ClassLatency {
+    const bySlot: Record<number, Percentiles> = {};
+    for (const key of [...this.histograms.keys()].filter((each) => each.startsWith(`${name}:`)).sort()) {
+      bySlot[Number(key.slice(name.length + 1))] = this.percentiles(key);
+    }
+    return { all: this.percentiles(name), bySlot };
+  }
+
+  destroy(): void {
+    for (const histogram of this.histograms.values()) histogram.destroy();
+  }
+}
+
 export async function runLoad(options: LoadOptions): Promise<LoadRun> {
   const timeout = options.timeoutMs ?? REQUEST_TIMEOUT_MS;
-  const pool = new Pool(options.url.origin, {
-    connections: options.concurrency, pipelining: 1, connectTimeout: timeout,
-    headersTimeout: timeout, bodyTimeout: timeout,
-  });
-  const histogram = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: timeout * 1000 * 2, numberOfSignificantValueDigits: 3 });
+  const host = options.url.hostname.replace(/^\[|\]$/g, '');
+  const port = Number(options.url.port || 80);
+  const connections: RawConnection[] = [];
+  const overall = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: timeout * 2000, numberOfSignificantValueDigits: 3 });
+  const latencies = new Latencies(timeout * 2000);
   const failures: Record<FailureCause, number> = { refused: 0, reset: 0, timeout: 0, badStatus: 0, other: 0 };
-  const run = { bySlot: new Map<number, number>(), statuses: new Map<number, number>(), bodyBytes: 0 };
-  const path = options.url.pathname + options.url.search;
+  const run = { bySlot: new Map<number, number>(), statuses: new Map<number, number>(), bodyBytes: 0, cheap: 0 };
+  const cheapPath = options.url.pathname + options.url.search;
   let started = 0;
   let done = 0;
   const deadline = options.durationMs === undefined ? Infinity : Date.now() + options.durationMs;
-  const client = async () => {
+  const worker = async () => {
+    const connection = new RawConnection(host, port, options.keepAlive, timeout);
+    connections.push(connection);
     while (started < options.requests && Date.now() < deadline && !options.stopWhen?.()) {
+      const expensive = options.mix !== undefined && isExpensive(started, options.mix.fraction);
+      const name = expensive ? 'expensive' : 'cheap';
       started++;
       const begin = process.hrtime.bigint();
       try {
-        const response = await pool.request({ path, method: 'GET', reset: !options.keepAlive });
-        const body = Buffer.from(await response.body.arrayBuffer());
-        histogram.recordValue(Number((process.hrtime.bigint() - begin) / 1000n));
-        increment(run.statuses, response.statusCode);
-        if (response.statusCode !== 200) failures.badStatus++;
-        const slot = Number(response.headers['x-slot']);
-        if (Number.isInteger(slot)) increment(run.bySlot, slot);
-        options.onResponse?.(slot);
-        run.bodyBytes += body.length;
+        const answer = await connection.ask(expensive ? options.mix!.path : cheapPath);
+        const micros = Number((process.hrtime.bigint() - begin) / 1000n);
+        overall.recordValue(Math.min(micros, timeout * 2000));
+        increment(run.statuses, answer.status);
+        if (answer.status !== 200) failures.badStatus++;
+        else if (!expensive) run.cheap++;
+        if (Number.isInteger(answer.slot)) increment(run.bySlot, answer.slot);
+        latencies.record(name, micros);
+        if (Number.isInteger(answer.slot)) latencies.record(`${name}:${answer.slot}`, micros);
+        options.onResponse?.(answer.slot);
+        run.bodyBytes += answer.bodyBytes;
       } catch (error) {
         failures[causeOf(error)]++;
       }
@@ -97,12 +167,18 @@ export async function runLoad(options: LoadOptions): Promise<LoadRun> {
     }
   };
   const begin = process.hrtime.bigint();
-  await Promise.all(Array.from({ length: options.concurrency }, client));
+  await Promise.all(Array.from({ length: options.concurrency }, worker));
   const seconds = Number(process.hrtime.bigint() - begin) / 1e9;
-  await pool.close();
-  const ms = (percentile: number) => histogram.getValueAtPercentile(percentile) / 1000;
-  const latencyMs = { p50: ms(50), p90: ms(90), p99: ms(99), max: histogram.maxValue / 1000 };
-  histogram.destroy();
+  for (const connection of connections) connection.close();
+  const ms = (percentile: number) => overall.getValueAtPercentile(percentile) / 1000;
+  const latencyMs = { p50: ms(50), p90: ms(90), p99: ms(99), max: overall.maxValue / 1000 };
+  const cheap = latencies.ofClass('cheap');
+  const expensive = options.mix ? latencies.ofClass('expensive') : null;
+  overall.destroy();
+  latencies.destroy();
   const failed = Object.values(failures).reduce((sum, count) => sum + count, 0);
-  return { requests: done, seconds, requestsPerSecond: done / seconds, latencyMs, failures, failed, ...run };
+  return {
+    requests: done, seconds, requestsPerSecond: done / seconds, latencyMs, cheap, expensive, cheapPerSecond: run.cheap / seconds,
+    failures, failed, bySlot: run.bySlot, statuses: run.statuses, bodyBytes: run.bodyBytes,
+  };
 }
