@@ -2,7 +2,7 @@
  * scripts/bench.ts — `npm run bench -- [--quick] [--runs 3] [-n 5000] [--out bench] [--targets shared,rr,...]
  *   [--transports raw,socket] [--workers 2,4,8] [-c 1,10,100] [--keep-alive no|yes|both] [--perf]`
  *   `npm run bench -- --scenario long-lived [--runs 3] [--targets ...] [--out bench/long-lived]`: tools/measure/long-lived.ts
- *   `npm run bench -- --scenario uneven [--runs 3] [--targets ...] [--out bench/uneven]`: tools/measure/uneven.ts
+ *   `npm run bench -- --scenario uneven [--runs 3] [--targets ...] [--schedulers a.js,...] [--out bench/uneven]`: tools/measure/uneven.ts
  *
  * Every model on each transport, and three baselines (nginx `return 200`, the article's own code, cluster
  * + http), across concurrency, keep-alive and worker counts (tools/measure/bench.ts). Runs are interleaved:
@@ -160,11 +160,14 @@ async function main(): Promise<void> {
       perf: { type: 'boolean', default: false },
       replot: { type: 'string' },
       scenario: { type: 'string' },
+      schedulers: { type: 'string' },
     },
   });
   if (values.replot && values.scenario === 'long-lived') return replotLongLived(values.replot);
   if (values.replot && values.scenario === 'uneven') return replotUneven(values.replot);
-  if (values.scenario === 'uneven') return uneven(values.out ?? path.join(ROOT, 'bench/uneven'), Number(values.runs ?? 3), values.targets?.split(','));
+  if (values.scenario === 'uneven') {
+    return uneven(values.out ?? path.join(ROOT, 'bench/uneven'), Number(values.runs ?? 3), values.targets?.split(','), values.schedulers?.split(','));
+  }
   if (values.replot) return replot(values.replot);
   if (values.scenario === 'long-lived') return longLived(values.out ?? path.join(ROOT, 'bench/long-lived'), Number(values.runs ?? 3), values.targets?.split(','));
   if (values.scenario !== undefined) throw new Error(`--scenario must be long-lived or uneven, not '${values.scenario}'`);
@@ -229,8 +232,8 @@ async function longLived(out: string, runs: number, models?: string[]): Promise<
 }
 
 /** --scenario uneven (tools/measure/uneven.ts): every cell once per round, then the master's share per model. */
-async function uneven(out: string, runs: number, models?: string[]): Promise<void> {
-  const cells = unevenCells(models);
+async function uneven(out: string, runs: number, models?: string[], schedulers?: string[]): Promise<void> {
+  const cells = unevenCells(models, schedulers);
   const runsByCell = cells.map((): UnevenRun[] => []);
   const masterRuns: MasterShareRun[] = [];
   const ms = (value: number) => value.toFixed(1);

@@ -58,6 +58,16 @@ chaos() {
   record chaos 'npm run -s chaos'
 }
 
+# The load tool against ab (a connection per request) and wrk (keep-alive), the same server, interleaved.
+load_tool() {
+  record load-tool 'node master.js --port 3000 & sleep 1; for round in 1 2 3; do echo "round $round"; echo "  ab -c50:        $(ab -q -n20000 -c50 http://127.0.0.1:3000/ | grep "Requests per second")"; echo "  load -c50:      $(npm run -s load -- -n 20000 -c 50 http://127.0.0.1:3000/ | grep "Requests per second")"; echo "  wrk -c50:       $(wrk -t2 -c50 -d5s http://127.0.0.1:3000/ | grep "Requests/sec")"; echo "  load -k -c50:   $(npm run -s load -- -k -n 400000 -c 50 http://127.0.0.1:3000/ | grep "Requests per second")"; done; kill -INT $!; wait'
+}
+
+# Requests that cost 20 ms beside cheap ones: every model, and least-loaded with the example schedulers (bench/uneven/).
+uneven() {
+  record uneven 'npm run -s bench -- --scenario uneven --runs 3 --schedulers examples/schedulers/rotation.js,examples/schedulers/responsive.js'
+}
+
 chaos_keep_alive() {
   record chaos-keep-alive 'npm run -s chaos -- --keep-alive; npm run -s chaos -- --keep-alive --rebalance'
 }
@@ -74,5 +84,5 @@ long_lived() {
   record long-lived 'npm run -s bench -- --scenario long-lived --out bench/long-lived'
 }
 
-all=(article_table backlog_zero article_fds syscalls herd one_worker flame restart chaos chaos_keep_alive fuzz move_cost long_lived)
+all=(article_table backlog_zero article_fds syscalls herd one_worker flame restart chaos chaos_keep_alive fuzz move_cost long_lived load_tool uneven)
 for name in "${@:-${all[@]}}"; do "${name//-/_}"; done

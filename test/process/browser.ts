@@ -82,6 +82,8 @@ t.test('the dashboard in Chromium: every worker\'s pid, the master\'s final numb
   t.equal((await load(port, N, 20)).failed, 0);
   await page.waitForFunction((total) => document.getElementById('total-connections')?.textContent === String(total), N, { timeout: EVENT_MS });
   const onPage = await Promise.all(pids.map(async (_, slot) => Number(await cell(slot, 'connections').innerText())));
+  const loads = await Promise.all(pids.map(async (_, slot) => `${await cell(slot, 'in-flight').innerText()} ${await cell(slot, 'in-progress').innerText()} ${await cell(slot, 'utilization').innerText()}`));
+  t.ok(loads.every((text) => /^\d+ \d+ \d+%$/.test(text)), `each slot's load on the page (in flight, in progress, loop busy): ${loads.join(', ')}`);
   const jainOnPage = await page.locator('#jain').innerText();
   await screenshot(page, 'dashboard.png');
 

@@ -1,16 +1,18 @@
 /**
  * least-loaded (lib/models/least-loaded.ts) with real workers: a worker kept busy by `/work` gets no new
- * connection while the others are free, where rotation hands it a share and its clients wait; and a
- * scheduler of the user's own is loaded and used.
+ * connection while the others are free, where rotation hands it a share and its clients wait; a
+ * scheduler of the user's own is loaded and used; and the dashboard's /state shows each worker's load as
+ * it says it.
  */
 import net from 'node:net';
 import path from 'node:path';
 import t, { type Test } from 'tap';
+import type { ReportEvent } from '../../lib/events';
 import { cpuMicros } from '../../lib/os/procfs';
 import { runLoad } from '../../tools/measure/load';
 import { withoutChildCoverage } from '../helpers/coverage';
 import { startMaster } from '../helpers/master';
-import { EVENT_MS, until, within } from '../helpers/wait';
+import { EVENT_MS, until, untilAsync, within } from '../helpers/wait';
 
 withoutChildCoverage();
 
@@ -62,4 +64,35 @@ t.test('--scheduler examples/schedulers/rotation.js: blind turns, and the busy w
   const rotation = path.join(__dirname, '..', '..', 'examples', 'schedulers', 'rotation.js');
   const { toBusy } = await cheapSplit(t, ['--model', 'least-loaded', '--scheduler', rotation]);
   t.ok(toBusy >= CHEAP / 6, `${toBusy} of ${CHEAP} to the busy worker (>= ${CHEAP / 6}): the user's scheduler decided`);
+});
+
+t.test('/state shows a worker that keeps burning /work as busy, and the others as idle', async (t) => {
+  const { master, port, listening } = await startMaster(t, ['--workers', '2', '--model', 'least-loaded', '--dashboard', '0']);
+  const socket = net.connect(port, '127.0.0.1');
+  t.teardown(() => socket.destroy());
+  let answers = 0;
+  let slot = -1;
+  socket.on('data', (chunk) => {
+    const text = chunk.toString('latin1');
+    slot = Number(/x-slot: (\d+)/.exec(text)?.[1] ?? slot);
+    answers += text.split('HTTP/1.1 200 OK').length - 1;
+  });
+  // One request at a time, each burning 50 ms, for as long as the test waits: the worker's loop turns
+  // between them, so its timer reports a window that was nearly all busy.
+  let asked = 0;
+  const ask = () => { asked++; socket.write('GET /work?us=50000 HTTP/1.1\r\nHost: x\r\n\r\n'); };
+  ask();
+  const keepAsking = setInterval(() => { if (answers === asked) ask(); }, 5);
+  t.teardown(() => clearInterval(keepAsking));
+  let seen = '';
+  await untilAsync(async () => {
+    const state = await (await fetch(new URL('/state', listening.dashboard!))).json() as ReportEvent;
+    const [busy, idle] = [state.workers.find((worker) => worker.slot === slot), state.workers.find((worker) => worker.slot !== slot)];
+    seen = JSON.stringify(state.workers.map((worker) => worker.load));
+    return busy !== undefined && idle !== undefined && busy.load.utilization >= 0.8 && idle.load.utilization < 0.5;
+  }, EVENT_MS, 'the busy worker\'s loop to show >= 80% busy, the other < 50%');
+  t.pass(`loads on /state: ${seen}`);
+  clearInterval(keepAsking);
+  socket.destroy();
+  await master.stop();
 });

@@ -187,3 +187,13 @@ t.test('a scheduler that waits while every worker has a handle in flight: no war
   t.equal(calls, before + 1, 'asked again');
   t.same(sentTo(), [1, 2]);
 });
+
+t.test('a worker that dies with a handle in flight: the handle goes to another, the first that acknowledges if none is free', async (t) => {
+  const { model, all, connect, sentTo } = setup(2);
+  const [first] = connect(2);
+  model.remove(all[0]!);
+  t.same(sentTo(), [1, 1], 'slot 1 still has its own in flight: the stranded one waits');
+  t.equal(first!.closed, false);
+  all[1]!.pipe.take();
+  t.same(all[1]!.pipe.sent, ['c1', 'c0'], 'then it goes to the survivor, not lost');
+});

@@ -8,8 +8,8 @@
  * connections, not requests. Responses
  * are tallied by `x-slot`, so the client's view of the distribution can be set beside the workers' own.
  *
- * A mix: a `fraction` of the requests ask an expensive `path` (`/work?us=20000`) instead, spread evenly
- * (request i is expensive when ⌊(i+1)·f⌋ > ⌊i·f⌋), and latency is kept apart for the cheap and the
+ * A mix: a `fraction` of the requests ask an expensive `path` (`/work?us=20000`) instead, chosen by a
+ * hash of each request's number (random-looking, and the same in every run), and latency is kept apart for the cheap and the
  * expensive ones, overall and per slot: the question is whether a cheap request waits behind an
  * expensive one. Latencies go into HDR histograms (hdr-histogram-js) in microseconds, exact to 3 digits.
  */
@@ -84,9 +84,16 @@ function increment<K>(map: Map<K, number>, key: K): void {
   map.set(key, (map.get(key) ?? 0) + 1);
 }
 
-/** Whether request `index` (from 0) is one of the mix's expensive ones: evenly spread, exactly `fraction` of them. */
+/**
+ * Whether request `index` (from 0) is one of the mix's expensive ones: a hash of the index (murmur3's
+ * finaliser) as a fraction of 2^32, under `fraction`. Not every 1/f-th request: when W divides 1/f,
+ * strict rotation over W workers sends every expensive request to the same worker, a resonance of the
+ * load and not a property of the model.
+ */
 export function isExpensive(index: number, fraction: number): boolean {
-  return Math.floor((index + 1) * fraction) > Math.floor(index * fraction);
+  let hash = Math.imul((index + 0x9e3779b9) ^ ((index + 0x9e3779b9) >>> 16), 0x85ebca6b);
+  hash = Math.imul(hash ^ (hash >>> 13), 0xc2b2ae35);
+  return ((hash ^ (hash >>> 16)) >>> 0) / 2 ** 32 < fraction;
 }
 
 /** Histograms by class and slot, and the percentiles they give. */

@@ -19,6 +19,7 @@
  * adds nothing.
  */
 import { spawn, spawnSync } from 'node:child_process';
+import path from 'node:path';
 import { modelNames } from '../../lib/models/names';
 import { nodeForReusePort } from '../../lib/models/reuseport';
 import { MASTER } from '../../lib/os/paths';
@@ -44,17 +45,21 @@ export interface UnevenRun extends UnevenCell {
   split: number[];
 }
 
-/** A model's name and its flags; nginx twice (round robin, least_conn); least-loaded --rebalance with keep-alive. */
-export function unevenTargets(keepAlive: boolean, models: readonly string[] = modelNames): Array<{ name: string; args: string[] }> {
+/**
+ * A model's name and its flags; nginx twice (round robin, least_conn); least-loaded --rebalance with
+ * keep-alive; and least-loaded with each of `schedulers` (files, as --scheduler takes them).
+ */
+export function unevenTargets(keepAlive: boolean, models: readonly string[] = modelNames, schedulers: readonly string[] = []): Array<{ name: string; args: string[] }> {
   const targets = models.filter((model) => model !== 'reuseport' || nodeForReusePort()).map((model) => ({ name: model, args: ['--model', model] }));
+  for (const file of schedulers) targets.push({ name: `least-loaded ${path.basename(file)}`, args: ['--model', 'least-loaded', '--scheduler', path.resolve(file)] });
   if (models.includes('nginx')) targets.push({ name: 'nginx least_conn', args: ['--model', 'nginx', '--nginx-balance', 'least-conn'] });
   if (keepAlive && models.includes('least-loaded')) targets.push({ name: 'least-loaded --rebalance', args: ['--model', 'least-loaded', '--rebalance'] });
   return targets;
 }
 
-export function unevenCells(models?: readonly string[]): UnevenCell[] {
+export function unevenCells(models?: readonly string[], schedulers?: readonly string[]): UnevenCell[] {
   return (['busy', 'mix'] as const).flatMap((setup) => [false, true].flatMap((keepAlive) =>
-    unevenTargets(keepAlive, models).map((target) => ({ ...target, setup, keepAlive }))));
+    unevenTargets(keepAlive, models, schedulers).map((target) => ({ ...target, setup, keepAlive }))));
 }
 
 const sum = (values: number[]) => values.reduce((total, value) => total + value, 0);
