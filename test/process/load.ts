@@ -1,5 +1,6 @@
 /**
- * npm run load: ab's flags on undici, with --json for scripts.
+ * npm run load: ab's flags on the kit's own client, with --json for scripts, and a mix of expensive
+ * requests whose latency is kept apart from the cheap ones', per slot.
  */
 import net from 'node:net';
 import t, { type Test } from 'tap';
@@ -52,8 +53,31 @@ t.test('failures are counted by cause: a refused port', async (t) => {
   t.match(run.stdout.join('\n'), /^Failed requests: +50 \(refused 50\)$/m);
 });
 
+t.test('--expensive /work?us=N --share F: the cheap and the expensive requests\' latency apart, per slot', async (t) => {
+  const { master, port } = await startMaster(t, ['--workers', '2']);
+  const url = `http://127.0.0.1:${port}/`;
+  const json = await loadTool(t, ['-n', '400', '-c', '4', '--expensive', '/work?us=5000', '--share', '0.1', '--json', url]);
+  const result = JSON.parse(json.stdout[0]!);
+  t.same(result.statuses, { 200: 400 });
+  t.equal(result.cheap.all.count + result.expensive.all.count, 400);
+  t.ok(result.expensive.all.count > 20 && result.expensive.all.count < 70, `${result.expensive.all.count} expensive of 400 at 10%`);
+  t.ok(result.expensive.all.p50 >= 5, `an expensive request takes its 5 ms at least: p50 ${result.expensive.all.p50} ms`);
+  t.same(Object.keys(result.cheap.bySlot).sort(), ['0', '1'], 'cheap latency per slot');
+  const text = await loadTool(t, ['-n', '200', '-c', '4', '--expensive', '/work?us=1000', '--share', '0.1', url]);
+  const table = text.stdout.slice(text.stdout.findIndex((line) => line.startsWith('Latency (ms)  ')));
+  t.match(table[0], /^Latency \(ms\) +count +p50 +p99 +p99\.9 +max$/);
+  t.match(table.join('\n'), /^ {2}cheap +\d+ [\d. ]+\n {4}slot 0 .*\n {4}slot 1 .*\n {2}expensive +\d+ /m);
+  await master.stop();
+});
+
 t.test('bad flags: one line and the usage, exit code 2', async (t) => {
   const run = await loadTool(t, ['-n', '10', '-c', '20', 'http://127.0.0.1:1/']);
   t.equal(run.code, 2);
   t.equal(run.stderr[0], "load: -c must be a whole number from 1 to -n, not '20'");
+  for (const [args, line] of [[['--expensive', '/work', '--share', '0'], "load: --share must be a fraction above 0, at most 1, not '0'"],
+    [['--expensive', 'work?us=5'], "load: --expensive must be a path, like /work?us=20000, not 'work?us=5'"]] as const) {
+    const bad = await loadTool(t, [...args, 'http://127.0.0.1:1/']);
+    t.equal(bad.code, 2);
+    t.equal(bad.stderr[0], line);
+  }
 });
