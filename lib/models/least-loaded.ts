@@ -29,8 +29,11 @@ import { leastLoaded, type Scheduler, type WorkerLoad } from './scheduler';
 const WARN_EVERY_MS = 1000;
 
 export class LeastLoadedModel extends MasterAccepts {
-  /** When each handle in flight was sent, oldest first, per worker (acknowledgements come in that order). */
-  private readonly sentAt = new Map<WorkerLink, number[]>();
+  /**
+   * When each handle in flight was sent, oldest first, per worker (acknowledgements come in that order);
+   * weak, so a worker that is gone takes its list with it.
+   */
+  private readonly sentAt = new WeakMap<WorkerLink, number[]>();
   private lastWarning = -Infinity;
   private unsaid = 0;
 
@@ -73,10 +76,6 @@ export class LeastLoadedModel extends MasterAccepts {
 
   protected override taken(worker: WorkerLink): void {
     this.sentAt.get(worker)?.shift();
-  }
-
-  protected override left(worker: WorkerLink): void {
-    this.sentAt.delete(worker);
   }
 
   /** The scheduler failed: this connection goes to the next worker in turn. */

@@ -197,3 +197,23 @@ t.test('a worker that dies with a handle in flight: the handle goes to another, 
   all[1]!.pipe.take();
   t.same(all[1]!.pipe.sent, ['c1', 'c0'], 'then it goes to the survivor, not lost');
 });
+
+t.test('waitedMs is the age of the oldest handle still in flight: an acknowledged one no longer counts', async (t) => {
+  const seen: number[] = [];
+  const { all, clock, connect } = setup(1, (loads) => { seen.push(loads[0]!.waitedMs); return loads[0]!.slot; });
+  connect();
+  clock.ms = 5;
+  connect();
+  clock.ms = 6;
+  all[0]!.pipe.take();
+  clock.ms = 7;
+  connect();
+  t.same(seen, [0, 5, 2], 'at 7 ms the oldest in flight is the one sent at 5');
+});
+
+t.test('a scheduler that throws something that is not an Error is said as it is', async (t) => {
+  const { warnings, connect, sentTo } = setup(2, () => { throw null; });
+  connect();
+  t.same(sentTo(), [1, 0]);
+  t.same(warnings, ['the scheduler threw null; the connection goes to the next worker in turn']);
+});
