@@ -51,6 +51,7 @@ flame() {
 restart() {
   record restart-wrk 'node dist/scripts/restart-under-load.js --model all --transport raw,socket --client wrk'
   record restart-ab 'node dist/scripts/restart-under-load.js --model shared --transport raw,socket --client ab-k,ab --runs 2'
+  record restart-least-loaded 'node dist/scripts/restart-under-load.js --model least-loaded --transport raw,socket --client wrk'
   record restart-closes 'node dist/scripts/restart-under-load.js --model shared --transport raw,socket --client wrk --restart-closes'
 }
 
