@@ -95,8 +95,8 @@ const isCount: Check = (value) => Number.isSafeInteger(value) && (value as numbe
 const isSeq: Check = (value) => Number.isSafeInteger(value) && (value as number) > 0;
 const isPort: Check = (value) => isCount(value) && (value as number) <= 65535;
 const isString: Check = (value) => typeof value === 'string';
-/** A libuv errno is negative; anything else would make util.getSystemErrorName() throw in the master. */
 const isFraction: Check = (value) => typeof value === 'number' && value >= 0 && value <= 1;
+/** A libuv errno is negative; anything else would make util.getSystemErrorName() throw in the master. */
 const isErrno: Check = (value) => Number.isInteger(value) && (value as number) < 0;
 
 const COUNTS = { connections: isCount, requests: isCount, received: isCount, given: isCount, open: isCount };

@@ -19,9 +19,9 @@ const MICROSECONDS = /^\d{1,9}$/;
  * `/work` with `us` missing, repeated, not a whole number, or over MAX_WORK_US (400), else the microseconds.
  */
 export function workOf(target: string): number | 'bad' | null {
-  const query = target.indexOf('?');
-  if ((query === -1 ? target : target.slice(0, query)) !== WORK_PATH) return null;
-  const values = new URLSearchParams(query === -1 ? '' : target.slice(query + 1)).getAll('us');
+  // Every request comes through here: nothing is allocated unless the path is /work.
+  if (!target.startsWith(WORK_PATH) || (target.length > WORK_PATH.length && target[WORK_PATH.length] !== '?')) return null;
+  const values = new URLSearchParams(target.slice(WORK_PATH.length + 1)).getAll('us');
   if (values.length !== 1 || !MICROSECONDS.test(values[0]!)) return 'bad';
   const microseconds = Number(values[0]);
   return microseconds <= MAX_WORK_US ? microseconds : 'bad';

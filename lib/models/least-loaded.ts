@@ -29,26 +29,20 @@ import { leastLoaded, type Scheduler, type WorkerLoad } from './scheduler';
 const WARN_EVERY_MS = 1000;
 
 export class LeastLoadedModel extends MasterAccepts {
-  /**
-   * When each handle in flight was sent, oldest first, per worker (acknowledgements come in that order);
-   * weak, so a worker that is gone takes its list with it.
-   */
-  private readonly sentAt = new WeakMap<WorkerLink, number[]>();
   private lastWarning = -Infinity;
   private unsaid = 0;
 
   /** `now`: a clock in ms (performance.now, or a unit test's). */
   constructor(settings: ModelSettings, private readonly scheduler: Scheduler = leastLoaded,
     private readonly now: () => number = () => performance.now()) {
-    super(settings, 'pipe');
+    super(settings, 'pipe', now);
   }
 
   protected choose(): WorkerLink | null {
-    const now = this.now();
     const candidates = this.inTurn((worker) => worker.takesConnections && this.inFlightTo(worker) < MAX_IN_FLIGHT);
     if (candidates.length === 0) return null;
     const loads: WorkerLoad[] = candidates.map((worker) => ({
-      slot: worker.slot, inFlight: this.inFlightTo(worker), waitedMs: this.waited(worker, now), open: worker.open, ...worker.load,
+      slot: worker.slot, inFlight: this.inFlightTo(worker), waitedMs: this.waitedOn(worker), open: worker.open, ...worker.load,
     }));
     let slot: unknown;
     try {
@@ -61,21 +55,6 @@ export class LeastLoadedModel extends MasterAccepts {
     const chosen = candidates.find((worker) => worker.slot === slot);
     return chosen ? this.passTo(chosen) : this.fallBack(candidates, slot === null ? 'waited while a worker had nothing in flight'
       : `returned ${String(slot)}, not the slot of a worker that can take it`);
-  }
-
-  private waited(worker: WorkerLink, now: number): number {
-    const oldest = this.sentAt.get(worker)?.[0];
-    return oldest === undefined ? 0 : now - oldest;
-  }
-
-  protected override handed(worker: WorkerLink): void {
-    const times = this.sentAt.get(worker);
-    if (times) times.push(this.now());
-    else this.sentAt.set(worker, [this.now()]);
-  }
-
-  protected override taken(worker: WorkerLink): void {
-    this.sentAt.get(worker)?.shift();
   }
 
   /** The scheduler failed: this connection goes to the next worker in turn. */

@@ -31,12 +31,16 @@ export abstract class MasterAccepts implements Model {
   readonly fork: ForkKind;
   private socket: ServerHandle | null = null;
   private readonly waiting: ClientHandle[] = [];
-  private readonly inFlight = new InFlight<WorkerLink, ClientHandle>();
+  private readonly inFlight: InFlight<WorkerLink, ClientHandle>;
   private readonly rotation = new Rotation<WorkerLink>();
 
-  /** `via`: the control channel (one handle at a time per worker) or the handle pipe (many in flight). */
-  constructor(protected readonly settings: ModelSettings, private readonly via: 'control' | 'pipe') {
+  /**
+   * `via`: the control channel (one handle at a time per worker) or the handle pipe (many in flight);
+   * `now`: the clock handles in flight are timed on (ms; a unit test's, or performance.now).
+   */
+  constructor(protected readonly settings: ModelSettings, private readonly via: 'control' | 'pipe', now?: () => number) {
     this.fork = 'child_process';
+    this.inFlight = new InFlight(now);
   }
 
   /** The worker for the next connection, or null if none can take one now (it waits in the master). */
@@ -44,9 +48,6 @@ export abstract class MasterAccepts implements Model {
 
   /** A worker has taken a handle (rr-free frees it). */
   protected taken(_worker: WorkerLink): void {}
-
-  /** A handle went to a worker (least-loaded notes when). */
-  protected handed(_worker: WorkerLink): void {}
 
   start(): void {
     const { host, port, backlog } = this.settings;
@@ -90,6 +91,11 @@ export abstract class MasterAccepts implements Model {
     return this.inFlight.countFor(worker);
   }
 
+  /** How long, in ms, the oldest handle a worker has not taken has waited; 0 when none. */
+  protected waitedOn(worker: WorkerLink): number {
+    return this.inFlight.waitedFor(worker);
+  }
+
   /** The next worker in turn, from where the rotation stands, that `canTake`; null if none can. */
   protected nextInTurn(canTake: (worker: WorkerLink) => boolean): WorkerLink | null {
     return this.rotation.take(canTake);
@@ -116,7 +122,6 @@ export abstract class MasterAccepts implements Model {
 
   private hand(worker: WorkerLink, clientHandle: ClientHandle): void {
     this.inFlight.add(worker, clientHandle);
-    this.handed(worker);
     const taken = () => this.onTaken(worker, clientHandle);
     if (this.via === 'pipe') return worker.pipe.send(clientHandle, taken);
     worker.send({ type: 'take' }, clientHandle, taken, (error) => {

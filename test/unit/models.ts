@@ -9,6 +9,7 @@ import t from 'tap';
 import type { MasterAccepts } from '../../lib/models/master-accepts';
 import { RoundRobinModel } from '../../lib/models/rr';
 import { FreeRoundRobinModel } from '../../lib/models/rr-free';
+import { InFlight } from '../../lib/models/in-flight';
 import { nginxConfig } from '../../lib/models/nginx';
 import { Rotation } from '../../lib/models/rotation';
 import { MAX_IN_FLIGHT, PipelinedRoundRobinModel } from '../../lib/models/rr-pipelined';
@@ -239,4 +240,23 @@ t.test('nginx: round robin by default; --nginx-balance least-conn adds least_con
   t.equal(roundRobin.match(/server 127\.0\.0\.1:300\d max_fails=0;/g)!.length, 4);
   const leastConn = upstream(nginxConfig({ ...settings(), nginxBalance: 'least-conn' }, 3000, '/x'));
   t.match(leastConn, /^ {8}least_conn;\n {8}zone cluster 64k;\n {8}server 127\.0\.0\.1:3001 max_fails=0;/);
+});
+
+t.test('in flight: a taken item leaves by name, not by age; the oldest left is timed from when it was handed', async (t) => {
+  const clock = { ms: 0 };
+  const inFlight = new InFlight<string, string>(() => clock.ms);
+  inFlight.add('w', 'a');
+  clock.ms = 4;
+  inFlight.add('w', 'b');
+  clock.ms = 10;
+  t.equal(inFlight.waitedFor('w'), 10);
+  t.equal(inFlight.remove('w', 'b'), true);
+  t.equal(inFlight.remove('w', 'b'), false, 'taken already');
+  t.equal(inFlight.waitedFor('w'), 10, 'a is still the oldest');
+  t.equal(inFlight.remove('w', 'a'), true);
+  t.equal(inFlight.waitedFor('w'), 0, 'nothing in flight');
+  inFlight.add('w', 'c');
+  inFlight.add('w', 'd');
+  inFlight.remove('w', 'd');
+  t.same(inFlight.takeFrom('w'), ['c'], 'what is left is what was not taken');
 });

@@ -10,10 +10,9 @@
  * client counts its own connects (undici's 'connect' events), so a connection the server closed and the
  * client had to open again is a reconnect: a move that closed anything would show here.
  */
-import * as hdr from 'hdr-histogram-js';
 import { Client } from 'undici';
 import { describeDistribution } from '../../lib/report/stats';
-import { REQUEST_TIMEOUT_MS } from './load';
+import { Latencies, REQUEST_TIMEOUT_MS } from './load';
 
 /** How often the split is sampled. */
 export const SAMPLE_MS = 100;
@@ -45,7 +44,7 @@ export interface HoldRun {
 export const EVEN_AT = 0.99;
 
 export async function runHold(options: HoldOptions): Promise<HoldRun> {
-  const histogram = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: REQUEST_TIMEOUT_MS * 2000, numberOfSignificantValueDigits: 3 });
+  const latencies = new Latencies(REQUEST_TIMEOUT_MS * 2000);
   const slotOf = new Map<Client, number>();
   const run = { requests: 0, failed: 0, connects: 0 };
   const began = Date.now();
@@ -70,7 +69,7 @@ export async function runHold(options: HoldOptions): Promise<HoldRun> {
       try {
         const response = await client.request({ path, method: 'GET' });
         await response.body.arrayBuffer();
-        histogram.recordValue(Number((process.hrtime.bigint() - start) / 1000n));
+        latencies.record('all', Number((process.hrtime.bigint() - start) / 1000n));
         if (response.statusCode === 200) run.requests++;
         else run.failed++;
         slotOf.set(client, Number(response.headers['x-slot']));
@@ -87,9 +86,9 @@ export async function runHold(options: HoldOptions): Promise<HoldRun> {
   clearInterval(sampler);
   sample();
   await Promise.all(clients.map((client) => client.close()));
-  const ms = (percentile: number) => histogram.getValueAtPercentile(percentile) / 1000;
-  const latencyMs = { p50: ms(50), p99: ms(99), max: histogram.maxValue / 1000 };
-  histogram.destroy();
+  const { p50, p99, max } = latencies.percentiles('all');
+  const latencyMs = { p50, p99, max };
+  latencies.destroy();
   const lastUneven = timeline.findLastIndex((point) => point.jain < EVEN_AT);
   const evenFromMs = lastUneven === timeline.length - 1 ? null : timeline[lastUneven + 1]!.atMs;
   return { requests: run.requests, failed: run.failed, reconnects: Math.max(0, run.connects - options.connections), latencyMs, timeline, evenFromMs };

@@ -96,8 +96,8 @@ export function isExpensive(index: number, fraction: number): boolean {
   return ((hash ^ (hash >>> 16)) >>> 0) / 2 ** 32 < fraction;
 }
 
-/** Histograms by class and slot, and the percentiles they give. */
-class Latencies {
+/** HDR histograms by name (a class, a class and a slot, or everything), in µs, and the percentiles they give in ms. */
+export class Latencies {
   private readonly histograms = new Map<string, hdr.Histogram>();
 
   constructor(private readonly highestMicros: number) {}
@@ -111,13 +111,17 @@ class Latencies {
     histogram.recordValue(Math.min(micros, this.highestMicros));
   }
 
-  percentiles(key: string): Percentiles {
+  /** The latency at `percentile` in ms (0 for nothing recorded), or the largest with 100. */
+  at(key: string, percentile: number): number {
     const histogram = this.histograms.get(key);
-    if (!histogram) return { count: 0, p50: 0, p99: 0, p999: 0, max: 0 };
-    const ms = (percentile: number) => histogram.getValueAtPercentile(percentile) / 1000;
+    if (!histogram) return 0;
     // A percentile is the top of its bucket, which can lie a hair above the largest value recorded.
-    const max = histogram.maxValue / 1000;
-    return { count: histogram.totalCount, p50: Math.min(ms(50), max), p99: Math.min(ms(99), max), p999: Math.min(ms(99.9), max), max };
+    return Math.min(histogram.getValueAtPercentile(percentile), histogram.maxValue) / 1000;
+  }
+
+  percentiles(key: string): Percentiles {
+    const at = (percentile: number) => this.at(key, percentile);
+    return { count: this.histograms.get(key)?.totalCount ?? 0, p50: at(50), p99: at(99), p999: at(99.9), max: at(100) };
   }
 
   ofClass(name: string): ClassLatency {
@@ -138,7 +142,6 @@ export async function runLoad(options: LoadOptions): Promise<LoadRun> {
   const host = options.url.hostname.replace(/^\[|\]$/g, '');
   const port = Number(options.url.port || 80);
   const connections: RawConnection[] = [];
-  const overall = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: timeout * 2000, numberOfSignificantValueDigits: 3 });
   const latencies = new Latencies(timeout * 2000);
   const failures: Record<FailureCause, number> = { refused: 0, reset: 0, timeout: 0, badStatus: 0, other: 0 };
   const run = { bySlot: new Map<number, number>(), statuses: new Map<number, number>(), bodyBytes: 0, cheap: 0 };
@@ -157,11 +160,11 @@ export async function runLoad(options: LoadOptions): Promise<LoadRun> {
       try {
         const answer = await connection.ask(expensive ? options.mix!.path : cheapPath);
         const micros = Number((process.hrtime.bigint() - begin) / 1000n);
-        overall.recordValue(Math.min(micros, timeout * 2000));
         increment(run.statuses, answer.status);
         if (answer.status !== 200) failures.badStatus++;
         else if (!expensive) run.cheap++;
         if (Number.isInteger(answer.slot)) increment(run.bySlot, answer.slot);
+        latencies.record('all', micros);
         latencies.record(name, micros);
         if (Number.isInteger(answer.slot)) latencies.record(`${name}:${answer.slot}`, micros);
         options.onResponse?.(answer.slot);
@@ -177,11 +180,10 @@ export async function runLoad(options: LoadOptions): Promise<LoadRun> {
   await Promise.all(Array.from({ length: options.concurrency }, worker));
   const seconds = Number(process.hrtime.bigint() - begin) / 1e9;
   for (const connection of connections) connection.close();
-  const ms = (percentile: number) => overall.getValueAtPercentile(percentile) / 1000;
-  const latencyMs = { p50: ms(50), p90: ms(90), p99: ms(99), max: overall.maxValue / 1000 };
+  const ms = (percentile: number) => latencies.at('all', percentile);
+  const latencyMs = { p50: ms(50), p90: ms(90), p99: ms(99), max: ms(100) };
   const cheap = latencies.ofClass('cheap');
   const expensive = options.mix ? latencies.ofClass('expensive') : null;
-  overall.destroy();
   latencies.destroy();
   const failed = Object.values(failures).reduce((sum, count) => sum + count, 0);
   return {
