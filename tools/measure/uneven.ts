@@ -80,22 +80,17 @@ export async function runUneven(cell: UnevenCell): Promise<UnevenRun> {
   const server = await start(cell.args);
   const url = new URL(`http://127.0.0.1:${server.port}/`);
   const cpuBefore = sum(server.processes().map(cpuMicros));
-  let processes = server.processes();
+  const wrk = cell.setup === 'busy' ? burner(server.port) : null;
   let load: LoadRun;
-  if (cell.setup === 'busy') {
-    const wrk = burner(server.port);
-    try {
-      load = await runLoad({ url, requests: UNEVEN.cheap, concurrency: UNEVEN.busyConcurrency, keepAlive: cell.keepAlive });
-    } finally {
-      processes = server.processes();
-      await wrk.stop();
-    }
-  } else {
-    load = await runLoad({ url, requests: UNEVEN.mixRequests, concurrency: UNEVEN.mixConcurrency, keepAlive: cell.keepAlive,
-      mix: { fraction: UNEVEN.share, path: UNEVEN.expensivePath } });
-    processes = server.processes();
+  try {
+    load = await runLoad(cell.setup === 'busy'
+      ? { url, requests: UNEVEN.cheap, concurrency: UNEVEN.busyConcurrency, keepAlive: cell.keepAlive }
+      : { url, requests: UNEVEN.mixRequests, concurrency: UNEVEN.mixConcurrency, keepAlive: cell.keepAlive,
+        mix: { fraction: UNEVEN.share, path: UNEVEN.expensivePath } });
+  } finally {
+    await wrk?.stop();
   }
-  const cpu = sum(processes.map(cpuMicros)) - cpuBefore;
+  const cpu = sum(server.processes().map(cpuMicros)) - cpuBefore;
   const report: ReportEvent | null = await server.stop();
   return {
     ...cell, cheapPerSecond: load.cheapPerSecond, cpuMicrosPerRequest: cpu / Math.max(1, report?.requests ?? 0), cheap: load.cheap,
