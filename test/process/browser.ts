@@ -89,7 +89,7 @@ t.test('the dashboard in Chromium: every worker\'s pid, the master\'s final numb
 
   master.child.kill('SIGHUP');
   const { pids: newPids } = await master.waitForEvent('restart-done', () => true, 'the rolling restart', STARTUP_MS * 4);
-  await page.waitForFunction((expected) => [...document.querySelectorAll('tr[data-slot] .pid')].map((each) => each.textContent).join(' ') === expected,
+  await page.waitForFunction((expected) => Array.from(document.querySelectorAll('tr[data-slot] .pid')).map((each) => each.textContent).join(' ') === expected,
     newPids.join(' '), { timeout: EVENT_MS });
   const replacedOnPage = await Promise.all(pids.map(async (_, slot) => cell(slot, 'replaced').innerText()));
   t.same(replacedOnPage.map((text) => Number(text.split(' ')[0])), pids, 'each slot lists the worker it replaced');
@@ -110,7 +110,7 @@ t.test('the dashboard while a burst of long-lived connections lands and --rebala
   // Even as the rebalancer means it (lib/supervisor/rebalancer.ts): all 100 held, the fullest within one
   // connection of the mean. A burst that lands slowly can end at 26 / 26 / 24 / 24, inside that bound.
   const bars = await page.waitForFunction(() => {
-    const open = [...document.querySelectorAll('tr[data-slot] .open')].map((each) => Number(each.textContent));
+    const open = Array.from(document.querySelectorAll('tr[data-slot] .open')).map((each) => Number(each.textContent));
     return open.length === 4 && open.reduce((sum, count) => sum + count, 0) === 100 && Math.max(...open) <= 26 ? open.join(' ') : null;
   }, undefined, { timeout: EVENT_MS });
   const open = String(await bars.jsonValue());

@@ -16,7 +16,7 @@ import { EVENT_MS, until } from '../helpers/wait';
 
 withoutChildCoverage();
 
-const DURATION_MS = 3000;
+const DURATION_MS = 2000;
 const KILL_EVERY_MS = 250;
 
 // rr loses a worker's handles the way rr-pipelined does (lib/models/master-accepts.ts, remove), only over another channel.

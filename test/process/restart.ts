@@ -40,7 +40,7 @@ function assertRestartedUnderLoad(t: Test, master: RunningMaster, oldPids: numbe
 for (const model of ['shared', 'rr-pipelined', 'reuseport', 'nginx', 'cluster-rr']) {
   const node = modelNode(model);
   t.test(`--model ${model}: SIGHUP under load replaces every worker, 0 failed requests`, { skip: node ? false : 'needs Node >= 22.12' }, async (t) => {
-    const { master, port, pids } = await startMaster(t, ['--model', model, '--workers', '4'], { node: node! });
+    const { master, port, pids } = await startMaster(t, ['--model', model, '--workers', '2'], { node: node! });
     let done = 0;
     let doneAtRestart = -1;
     void master.waitForEvent('restart-done', () => true, 'the rolling restart', STARTUP_MS * 4).then(() => { doneAtRestart = done; }, () => {});
@@ -112,7 +112,7 @@ function assertMovedEverything(t: Test, master: RunningMaster, report: ReportEve
 for (const [model, transport] of [['shared', 'raw'], ['rr-pipelined', 'raw'], ['cluster-rr', 'raw']] as const) {
   t.test(`--model ${model} --transport ${transport}: wrk's ${CONCURRENCY} kept-alive connections live through a rolling restart`,
     { skip: has('wrk') ? false : 'wrk is not installed' }, async (t) => {
-      const { master, port, pids, listening } = await startMaster(t, ['--workers', '4', '--model', model, '--transport', transport, '--dashboard', '0']);
+      const { master, port, pids, listening } = await startMaster(t, ['--workers', '2', '--model', model, '--transport', transport, '--dashboard', '0']);
       const output = await keepAliveClientThroughRestart(t, master, listening.dashboard!, ['wrk', '-t2', `-c${CONCURRENCY}`, '-d600s', `http://127.0.0.1:${port}/`],
         CONCURRENCY + 1);
       t.match(output, /\d+ requests in /);
@@ -124,7 +124,7 @@ for (const [model, transport] of [['shared', 'raw'], ['rr-pipelined', 'raw'], ['
 }
 
 t.test(`ab -k's ${CONCURRENCY} HTTP/1.0 kept-alive connections live through a rolling restart`, { skip: has('ab') ? false : 'ab is not installed' }, async (t) => {
-  const { master, port, pids, listening } = await startMaster(t, ['--workers', '4', '--dashboard', '0']);
+  const { master, port, pids, listening } = await startMaster(t, ['--workers', '2', '--dashboard', '0']);
   const output = await keepAliveClientThroughRestart(t, master, listening.dashboard!, ['ab', '-k', '-r', '-c', String(CONCURRENCY), '-n', '100000000', `http://127.0.0.1:${port}/`],
     CONCURRENCY);
   t.match(output, /^Failed requests:\s+0$/m, 'ab: no failed request');
@@ -135,7 +135,7 @@ t.test(`ab -k's ${CONCURRENCY} HTTP/1.0 kept-alive connections live through a ro
 
 t.test('--restart-closes: the old drain, for comparison: kept-alive connections are closed, the clients open new ones, nothing fails',
   { skip: has('wrk') ? false : 'wrk is not installed' }, async (t) => {
-    const { master, port, pids, listening } = await startMaster(t, ['--workers', '4', '--restart-closes', '--dashboard', '0']);
+    const { master, port, pids, listening } = await startMaster(t, ['--workers', '2', '--restart-closes', '--dashboard', '0']);
     const output = await keepAliveClientThroughRestart(t, master, listening.dashboard!, ['wrk', '-t2', `-c${CONCURRENCY}`, '-d600s', `http://127.0.0.1:${port}/`],
         CONCURRENCY + 1);
     t.notMatch(output, /Socket errors|Non-2xx/, 'wrk: no socket error, no bad status');
