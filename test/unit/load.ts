@@ -79,9 +79,19 @@ t.test('failures carry their cause: a bad length, a silent server, a refused con
   await t.rejects(new RawConnection('127.0.0.1', port, false, 5000).ask('/'), { code: 'ECONNREFUSED' });
 });
 
+/**
+ * At least `ms` of real time. A timer counts in the whole milliseconds of libuv's loop clock (Node's
+ * insert() in lib/internal/timers.js starts it at getLibuvNow(); libuv's uv__update_time truncates
+ * hrtime to ms), so a 30 ms setTimeout can end up to a millisecond early: 29.95 ms after it was set.
+ */
+async function atLeast(ms: number): Promise<void> {
+  const end = performance.now() + ms;
+  while (performance.now() < end) await new Promise((resolve) => setTimeout(resolve, end - performance.now()));
+}
+
 t.test('runLoad with a mix: the expensive requests\' latency apart from the cheap ones\', per slot', async (t) => {
   const { port } = await server(t, async (target) => {
-    if (target.startsWith('/work')) await new Promise((resolve) => setTimeout(resolve, 30));
+    if (target.startsWith('/work')) await atLeast(30);
     return answer(target.startsWith('/work') ? 1 : 0);
   });
   const run = await runLoad({ url: new URL(`http://127.0.0.1:${port}/`), requests: 400, concurrency: 4, keepAlive: true,
