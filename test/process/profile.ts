@@ -56,7 +56,7 @@ t.test('clinic flame --model shared: the report, and the graph\'s widest boxes a
   // flame (0x) does not pass SIGINT on to its target; without the process-group signal in
   // scripts/profile.ts this run never ends.
   // Enough requests that serving, not loading modules, is most of what the profile saw, on a busy machine too.
-  const run = await profileRun(t, 'flame', 'shared', 8000);
+  const run = await profileRun(t, 'flame', 'shared', 20000);
   const [, samples] = await run.waitForLine(/^(\d+) samples, \d+ without a stack$/);
   t.ok(Number(samples) > 100, `${samples} samples`);
   const summary = run.stdout.slice(run.stdout.findIndex((line) => line.startsWith('total (')));
