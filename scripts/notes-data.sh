@@ -64,6 +64,12 @@ load_tool() {
   record load-tool 'node master.js --port 3000 & sleep 1; for round in 1 2 3; do echo "round $round"; echo "  ab -c50:        $(ab -q -n20000 -c50 http://127.0.0.1:3000/ | grep "Requests per second")"; echo "  load -c50:      $(npm run -s load -- -n 20000 -c 50 http://127.0.0.1:3000/ | grep "Requests per second")"; echo "  wrk -c50:       $(wrk -t2 -c50 -d5s http://127.0.0.1:3000/ | grep "Requests/sec")"; echo "  load -k -c50:   $(npm run -s load -- -k -n 400000 -c 50 http://127.0.0.1:3000/ | grep "Requests per second")"; done; kill -INT $!; wait'
 }
 
+# The load tool with keep-alive split over 1, 2 and 3 processes (the connections and requests shared out),
+# beside wrk: the rate is all the requests over the slowest process's time. Then where one process's CPU goes.
+load_tool_processes() {
+  record load-tool-processes 'split() { local p=$1 n=$2 c=$3; for i in $(seq 1 $p); do node dist/scripts/load.js -k -n $((n / p)) -c $((c / p)) http://127.0.0.1:3000/ > /tmp/handoff-load-$i.out & done; wait; local t=$(grep -h "Time taken" /tmp/handoff-load-*.out | awk "{print \$5}" | sort -n | tail -1); rm -f /tmp/handoff-load-*.out; echo "$n $t" | awk "{printf \"%.0f\", \$1 / \$2}"; }; node master.js --port 3000 > /dev/null & sleep 1; for round in 1 2 3; do echo "round $round: wrk -c50 $(wrk -t2 -c50 -d4s http://127.0.0.1:3000/ | grep Requests/sec | awk "{print \$2}"); load -k -c50 in 1 process $(split 1 300000 50), in 2 $(split 2 400000 50), in 3 $(split 3 399999 51)"; done; rm -rf /tmp/handoff-load-profile; node --cpu-prof --cpu-prof-dir=/tmp/handoff-load-profile dist/scripts/load.js -k -n 300000 -c 50 http://127.0.0.1:3000/ | grep "Requests per"; kill -INT $!; wait; node -e "const fs = require(\"fs\"); const dir = \"/tmp/handoff-load-profile\"; const p = JSON.parse(fs.readFileSync(dir + \"/\" + fs.readdirSync(dir)[0])); const byId = new Map(p.nodes.map((n) => [n.id, n])); const self = new Map(); let total = 0; p.samples.forEach((id, i) => { const f = byId.get(id).callFrame; const k = f.functionName + \" \" + f.url.split(\"/\").slice(-2).join(\"/\"); self.set(k, (self.get(k) || 0) + p.timeDeltas[i]); total += p.timeDeltas[i]; }); console.log(\"the load tool, one process, self time:\"); [...self].sort((a, b) => b[1] - a[1]).slice(0, 8).forEach(([k, v]) => console.log((100 * v / total).toFixed(1).padStart(6) + \"%  \" + k));"; rm -rf /tmp/handoff-load-profile'
+}
+
 # Requests that cost 20 ms beside cheap ones: every model, and least-loaded with the example schedulers (bench/uneven/).
 uneven() {
   record uneven 'npm run -s bench -- --scenario uneven --runs 3 --schedulers examples/schedulers/rotation.js,examples/schedulers/responsive.js'
@@ -85,5 +91,5 @@ long_lived() {
   record long-lived 'npm run -s bench -- --scenario long-lived --out bench/long-lived'
 }
 
-all=(article_table backlog_zero article_fds syscalls herd one_worker flame restart chaos chaos_keep_alive fuzz move_cost long_lived load_tool uneven)
+all=(article_table backlog_zero article_fds syscalls herd one_worker flame restart chaos chaos_keep_alive fuzz move_cost long_lived load_tool load_tool_processes uneven)
 for name in "${@:-${all[@]}}"; do "${name//-/_}"; done
