@@ -22,6 +22,7 @@ t.test('reports are checked before the master acts on them: the fields of their 
   t.same(parseReport({ type: 'counted', seq: 5, ack: 3, ...counts }), { type: 'counted', seq: 5, ack: 3, ...counts }, 'answering a give');
   t.same(parseReport({ type: 'drained', seq: 6, ack: 2, ...drainedCounts, x: 1 }), { type: 'drained', seq: 6, ack: 2, ...drainedCounts });
   t.same(parseReport({ type: 'counted', seq: 5, ...counts, utilization: 1 }), { type: 'counted', seq: 5, ...counts, utilization: 1 }, 'a loop busy all the time');
+  t.same(parseReport({ type: 'counted', seq: 5, ...counts, utilization: 0 }), { type: 'counted', seq: 5, ...counts, utilization: 0 }, 'a loop never busy');
   const moved = { bytes: 'R0VUIC8=', deadline: 1764590000000, headStartedAt: 0, movedAt: 1764589999000, from: 2 };
   t.same(parseReport({ type: 'given', seq: 7, ack: 4, moved }), { type: 'given', seq: 7, ack: 4, moved });
   const largest = { ...moved, bytes: 'A'.repeat(64 * 1024) };

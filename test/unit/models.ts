@@ -46,6 +46,19 @@ t.test('rotation: a full turn that finds nobody leaves it where it was; removals
   t.equal(rotation.take(() => true), 'b');
 });
 
+t.test('rotation: the turn order from where it stands; passing to one moves the turn past it, and only one in it', async (t) => {
+  const rotation = new Rotation<string>();
+  for (const name of ['a', 'b', 'c']) rotation.add(name);
+  t.equal(rotation.take(() => true), 'a');
+  t.same(rotation.inTurn(() => true), ['b', 'c', 'a'], 'from the one after the last served, round');
+  t.same(rotation.inTurn((name) => name !== 'c'), ['b', 'a'], 'only those that can take');
+  rotation.passTo('c');
+  t.same(rotation.inTurn(() => true), ['a', 'b', 'c'], 'chosen out of turn: the turn goes on after it');
+  rotation.passTo('a');
+  rotation.passTo('x');
+  t.same(rotation.inTurn(() => true), ['b', 'c', 'a'], 'one not in the rotation moves nothing');
+});
+
 t.test('rr: each worker is told to await connections, then gets them in strict rotation', async (t) => {
   const { all, handles } = rr();
   t.same(all.map((worker) => worker.sent[0]), all.map(() => ({ type: 'await-connections', handle: null })));

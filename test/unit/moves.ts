@@ -49,6 +49,19 @@ t.test('the worker counts a new connection once, a moved one as received, one th
   t.match(connections.counts, { open: 0 }, 'a close is counted too');
 });
 
+t.test('requests in progress, over the connections open: a begun request counts until its answer is out', async (t) => {
+  const { connections, transports } = worker();
+  for (const name of ['a', 'b', 'c']) connections.serve(clientHandle(name));
+  t.equal(connections.inProgress, 0, 'three open, none asking');
+  transports[0]!.send('GET / HT');
+  transports[2]!.send('GET / HT');
+  t.equal(connections.inProgress, 2, 'two heads half in');
+  transports[0]!.send('TP/1.1\r\nHost: x\r\n\r\n');
+  t.equal(connections.inProgress, 1, 'one answered');
+  transports[2]!.close();
+  t.equal(connections.inProgress, 0, 'the other closed');
+});
+
 t.test('give takes at most the count asked for', async (t) => {
   const { connections, given } = worker();
   for (const name of ['a', 'b', 'c', 'd']) connections.serve(clientHandle(name));

@@ -233,6 +233,30 @@ t.test('backpressure: a client that does not read makes the responder stop readi
   t.ok(transport.closed, 'no progress for the idle timeout: closed');
 });
 
+t.test('in progress (what a worker reports as its load): a head or body arriving, an answer not yet taken; not between requests, not closing', async (t) => {
+  const { transport, connection } = setup();
+  t.notOk(connection.inProgress, 'a new connection, nothing sent yet');
+  transport.send('GET / HT');
+  t.ok(connection.inProgress, 'half a head');
+  transport.send('TP/1.1\r\nHost: x\r\n\r\n');
+  t.equal(transport.take(), ok());
+  t.notOk(connection.inProgress, 'answered: between requests');
+  transport.send('POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\n12345');
+  t.equal(transport.take(), ok());
+  t.ok(connection.inProgress, 'answered, its body still arriving');
+  transport.send('67890');
+  t.notOk(connection.inProgress, 'the body is all in');
+  transport.full = true;
+  transport.send(GET);
+  t.equal(transport.take(), ok());
+  t.ok(connection.inProgress, 'an answer the kernel has not taken (the client does not read)');
+  transport.drainQueue();
+  t.notOk(connection.inProgress, 'taken');
+  transport.send('GET / HTTP/2.0\r\nHost: x\r\n\r\nGET / HT');
+  t.match(transport.take(), /^HTTP\/1\.1 505 /);
+  t.notOk(connection.inProgress, 'closing: what still arrives is dropped, not a request');
+});
+
 t.test('an error while blocked still gets its answer out: reading resumes so the FIN can follow', async (t) => {
   const { transport } = setup();
   transport.full = true;
