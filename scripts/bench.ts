@@ -262,7 +262,10 @@ async function uneven(out: string, runs: number, models?: string[], schedulers?:
 function replotUneven(dir: string): void {
   const { runs, masterRuns, cores } = JSON.parse(readFileSync(path.join(dir, 'results.json'), 'utf8')) as { runs: UnevenRun[]; masterRuns: MasterShareRun[]; cores: number };
   const byCell = new Map<string, UnevenRun[]>();
-  for (const run of runs) byCell.set(`${run.name}|${run.setup}|${run.keepAlive}`, [...(byCell.get(`${run.name}|${run.setup}|${run.keepAlive}`) ?? []), run]);
+  for (const run of runs) {
+    const cell = `${run.name}|${run.setup}|${run.keepAlive}`;
+    byCell.set(cell, [...(byCell.get(cell) ?? []), run]);
+  }
   console.log(writeUneven(dir, [...byCell.values()], masterRuns, cores));
 }
 

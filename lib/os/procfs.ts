@@ -86,6 +86,11 @@ export function cpuMicros(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) * (1e6 / ticksPerSecond);
 }
 
+/** cpuMicros of every process in `pids`, together: what a server (its master and workers) has used. */
+export function cpuMicrosOf(pids: readonly number[]): number {
+  return pids.reduce((total, pid) => total + cpuMicros(pid), 0);
+}
+
 /** Sockets the process holds open (its listening socket and IPC channel included). */
 export function socketCount(pid: number): number {
   let sockets = 0;

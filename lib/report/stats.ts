@@ -30,6 +30,11 @@ export function describeDistribution(counts: readonly number[]): Distribution {
   };
 }
 
+/** The values added up (0 for none). */
+export function sum(values: readonly number[]): number {
+  return values.reduce((total, value) => total + value, 0);
+}
+
 /** The middle value (the mean of the two middle ones for an even count): what a figure of several runs reports. */
 export function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);

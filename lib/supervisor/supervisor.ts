@@ -16,7 +16,7 @@
 import { asClientHandle } from '../binding/channel';
 import { HandleError, WorkersNotReadyError } from '../errors';
 import type { MasterEvent, WorkerCounts } from '../events';
-import type { Moved, Report } from '../channel/messages';
+import type { Counts, Moved, Report } from '../channel/messages';
 import type { Model } from '../models/model';
 import { drain } from './drain';
 import { Mover } from './mover';
@@ -30,6 +30,9 @@ import { WorkerProcess } from './worker-process';
 const START_TIMEOUT_MS = 10_000;
 /** killAll(): a worker whose channel is closed exits at once; one that has not after this is killed. */
 const KILL_AFTER_MS = 1000;
+
+/** The counts a report carries, without its type, its numbers or its load. */
+const countsOf = ({ connections, requests, received, given, open }: Counts): Counts => ({ connections, requests, received, given, open });
 
 export interface SupervisorOptions {
   workers: number;
@@ -174,17 +177,13 @@ export class Supervisor implements Slots {
         worker.child.kill('SIGKILL');
         return;
       }
-      case 'counted': {
-        const { connections, requests, received, given, open, inProgress, utilization } = report;
-        worker.counts = { connections, requests, received, given, open };
-        worker.load = { inProgress, utilization };
+      case 'counted':
+        worker.counts = countsOf(report);
+        worker.load = { inProgress: report.inProgress, utilization: report.utilization };
         return;
-      }
-      case 'drained': {
-        const { connections, requests, received, given, open } = report;
-        worker.counts = { connections, requests, received, given, open };
+      case 'drained':
+        worker.counts = countsOf(report);
         return;
-      }
       case 'given':
         return this.given(worker, report.ack, report.moved, handle);
       case 'taken':

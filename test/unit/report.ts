@@ -9,7 +9,7 @@ import { DEFAULT_BACKLOG, parseMasterArgs, USAGE } from '../../lib/master/cli';
 import { LiveView } from '../../lib/report/live';
 import { RateMeter } from '../../lib/report/rates';
 import { buildReport, formatReport, slotCounts } from '../../lib/report/report';
-import { describeDistribution, median } from '../../lib/report/stats';
+import { describeDistribution, median, sum } from '../../lib/report/stats';
 
 t.test('the article\'s table', async (t) => {
   const result = describeDistribution([14561, 8329, 2356, 4885]);
@@ -21,6 +21,11 @@ t.test('the article\'s table', async (t) => {
   t.equal(result.jain.toFixed(3), '0.730', 'the article\'s workers were 73% fair');
   t.equal(result.shares.reduce((a, b) => a + b, 0).toFixed(12), (1).toFixed(12));
   t.same(result.shares.map((share) => share.toFixed(4)), ['0.4833', '0.2764', '0.0782', '0.1621']);
+});
+
+t.test('sum: the values added up, 0 for none', async (t) => {
+  t.equal(sum([3, 1, 2.5]), 6.5);
+  t.equal(sum([]), 0);
 });
 
 t.test('the median of runs: the middle one, or the mean of the two middle ones', async (t) => {

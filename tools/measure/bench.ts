@@ -22,8 +22,8 @@ import { nodeForReusePort } from '../../lib/models/reuseport';
 import { nginxConfigFile, NginxProcess } from '../../lib/os/nginx-process';
 import { compiled, MASTER, ROOT } from '../../lib/os/paths';
 import { freePorts } from '../../lib/os/ports';
-import { cpuMicros, processTree } from '../../lib/os/procfs';
-import { describeDistribution } from '../../lib/report/stats';
+import { cpuMicrosOf, processTree } from '../../lib/os/procfs';
+import { describeDistribution, sum } from '../../lib/report/stats';
 import { abArgs, parseAb, type ClientRun } from './ab';
 import { underHerdMeter, type ProcessCounts } from './herd';
 import { startServer, type Server } from './server';
@@ -93,18 +93,16 @@ function parseBuiltIn(output: string): ClientRun {
   return { complete: run.requests - run.failed, failed: run.failed, requestsPerSecond: run.requestsPerSecond, p99Ms: run.latencyMs.p99 };
 }
 
-const sum = (values: number[]) => values.reduce((total, value) => total + value, 0);
-
 export async function runCell(cell: Cell, requests: number, node: string, useAb: boolean, countFailedAccepts = false): Promise<CellRun> {
   const server = await startTarget(cell, node);
   const url = `http://127.0.0.1:${server.port}/`;
   const processes = server.processes();
-  const cpuBefore = sum(processes.map(cpuMicros));
+  const cpuBefore = cpuMicrosOf(processes);
   const herd = await underHerdMeter(server.pids, loadCommand(useAb, url, requests, cell), countFailedAccepts).catch(async (error: unknown) => {
     await server.stop();
     throw error;
   });
-  const cpu = sum(processes.map(cpuMicros)) - cpuBefore;
+  const cpu = cpuMicrosOf(processes) - cpuBefore;
   const report = await server.stop();
   const client = useAb ? parseAb(herd.output) : parseBuiltIn(herd.output);
   const counts = report ? report.slots.map((slot) => slot.connections) : null;

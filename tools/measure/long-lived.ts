@@ -16,8 +16,8 @@ import path from 'node:path';
 import { modelNames } from '../../lib/models/names';
 import { nodeForReusePort } from '../../lib/models/reuseport';
 import { MASTER } from '../../lib/os/paths';
-import { cpuMicros } from '../../lib/os/procfs';
-import { median } from '../../lib/report/stats';
+import { cpuMicrosOf } from '../../lib/os/procfs';
+import { median, sum } from '../../lib/report/stats';
 import { barChart, lineChart } from './charts';
 import { runHold, SAMPLE_MS, type Sample } from './hold';
 import { startServer } from './server';
@@ -41,7 +41,6 @@ export interface LongLivedRun extends LongLivedCell {
 }
 
 const name = (cell: LongLivedCell) => `${cell.model}${cell.rebalance ? ' --rebalance' : ''}`;
-const sum = (values: number[]) => values.reduce((total, value) => total + value, 0);
 
 /** Every model, without and then with --rebalance (nginx refuses it); reuseport only where a Node can run it. */
 export function longLivedCells(models: readonly string[] = modelNames): LongLivedCell[] {
@@ -54,9 +53,9 @@ export async function runLongLived(cell: LongLivedCell): Promise<LongLivedRun> {
   const server = await startServer(node, MASTER, ['--json', '--model', cell.model, '--port', '0', '--workers', `${LONG_LIVED.workers}`,
     '--idle-timeout', '60000', ...(cell.rebalance ? ['--rebalance'] : [])]);
   const processes = server.processes();
-  const cpuBefore = sum(processes.map(cpuMicros));
+  const cpuBefore = cpuMicrosOf(processes);
   const held = await runHold({ url: new URL(`http://127.0.0.1:${server.port}/`), slots: LONG_LIVED.workers, ...LONG_LIVED });
-  const cpu = sum(processes.map(cpuMicros)) - cpuBefore;
+  const cpu = cpuMicrosOf(processes) - cpuBefore;
   const report = await server.stop();
   const end = held.timeline.at(-1)!;
   return {

@@ -5,7 +5,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { median } from '../../lib/report/stats';
+import { median, sum } from '../../lib/report/stats';
 import { barChart } from './charts';
 import type { Percentiles } from './load';
 import { MASTER_SHARE, UNEVEN, type MasterShareRun, type Setup, type UnevenRun } from './uneven';
@@ -27,7 +27,7 @@ function table(groups: UnevenRun[][]): string {
     const all = (get: (each: Percentiles) => number) => ms(pick(runs, (run) => get(run.cheap.all)));
     lines.push(`| ${runs[0]!.name} | ${Math.round(pick(runs, (run) => run.cheapPerSecond))} | ${pick(runs, (run) => run.cpuMicrosPerRequest).toFixed(0)} | ` +
       `${all((each) => each.p50)} | ${all((each) => each.p99)} | ${all((each) => each.p999)} | ${all((each) => each.max)} | ` +
-      `${perSlot(middle(runs), (each) => each.p99)} | ${middle(runs).split.join(' / ')} | ${runs.reduce((total, run) => total + run.failed, 0)} |`);
+      `${perSlot(middle(runs), (each) => each.p99)} | ${middle(runs).split.join(' / ')} | ${sum(runs.map((run) => run.failed))} |`);
   }
   return lines.join('\n');
 }

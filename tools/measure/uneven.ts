@@ -23,7 +23,7 @@ import path from 'node:path';
 import { modelNames } from '../../lib/models/names';
 import { nodeForReusePort } from '../../lib/models/reuseport';
 import { MASTER } from '../../lib/os/paths';
-import { cpuMicros } from '../../lib/os/procfs';
+import { cpuMicros, cpuMicrosOf } from '../../lib/os/procfs';
 import type { ReportEvent } from '../../lib/events';
 import { abArgs, hasAb, parseAb } from './ab';
 import { runLoad, type ClassLatency, type LoadRun } from './load';
@@ -62,8 +62,6 @@ export function unevenCells(models?: readonly string[], schedulers?: readonly st
     unevenTargets(keepAlive, models, schedulers).map((target) => ({ ...target, setup, keepAlive }))));
 }
 
-const sum = (values: number[]) => values.reduce((total, value) => total + value, 0);
-
 function start(args: string[]): Promise<Server> {
   const node = args.includes('reuseport') ? nodeForReusePort()! : process.execPath;
   return startServer(node, MASTER, ['--json', '--port', '0', '--workers', String(UNEVEN.workers), '--idle-timeout', '60000', ...args]);
@@ -79,7 +77,7 @@ function burner(port: number): { stop(): Promise<void> } {
 export async function runUneven(cell: UnevenCell): Promise<UnevenRun> {
   const server = await start(cell.args);
   const url = new URL(`http://127.0.0.1:${server.port}/`);
-  const cpuBefore = sum(server.processes().map(cpuMicros));
+  const cpuBefore = cpuMicrosOf(server.processes());
   const wrk = cell.setup === 'busy' ? burner(server.port) : null;
   let load: LoadRun;
   try {
@@ -90,7 +88,7 @@ export async function runUneven(cell: UnevenCell): Promise<UnevenRun> {
   } finally {
     await wrk?.stop();
   }
-  const cpu = sum(server.processes().map(cpuMicros)) - cpuBefore;
+  const cpu = cpuMicrosOf(server.processes()) - cpuBefore;
   const report: ReportEvent | null = await server.stop();
   return {
     ...cell, cheapPerSecond: load.cheapPerSecond, cpuMicrosPerRequest: cpu / Math.max(1, report?.requests ?? 0), cheap: load.cheap,
@@ -108,7 +106,7 @@ export async function runMasterShare(model: string): Promise<MasterShareRun> {
   const server = await start(['--model', model]);
   const url = `http://127.0.0.1:${server.port}/`;
   const workers = () => server.processes().filter((pid) => pid !== server.pid);
-  const before = { master: cpuMicros(server.pid), workers: sum(workers().map(cpuMicros)) };
+  const before = { master: cpuMicros(server.pid), workers: cpuMicrosOf(workers()) };
   let requestsPerSecond: number;
   if (hasAb()) {
     const [command, ...args] = abArgs(url, MASTER_SHARE.requests, MASTER_SHARE.concurrency, false) as [string, ...string[]];
@@ -117,7 +115,7 @@ export async function runMasterShare(model: string): Promise<MasterShareRun> {
     requestsPerSecond = (await runLoad({ url: new URL(url), requests: MASTER_SHARE.requests, concurrency: MASTER_SHARE.concurrency, keepAlive: false })).requestsPerSecond;
   }
   const master = cpuMicros(server.pid) - before.master;
-  const workerCpu = sum(workers().map(cpuMicros)) - before.workers;
+  const workerCpu = cpuMicrosOf(workers()) - before.workers;
   const report = await server.stop();
   const connections = Math.max(1, report?.connections ?? 0);
   return { model, requestsPerSecond, masterMicrosPerConnection: master / connections, workerMicrosPerRequest: workerCpu / Math.max(1, report?.requests ?? 0) };
